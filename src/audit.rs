@@ -1,0 +1,673 @@
+//! The parallel scan that ties the pipeline together.
+//!
+//! One reader thread walks the manifests in order. Parquet row groups go to the workers as tasks
+//! (workers decode them); the text formats and IPC are parsed by the reader and sent as batches.
+//! The channel between them is bounded, so at most `2 x threads` units wait in memory. Each worker
+//! owns an [`Accum`] (counts, groups, the first findings, ids); the accumulators are merged at the
+//! end and sorted, so the output does not depend on scheduling.
+
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use crate::config::{Config, DpgType};
+use crate::dedup::{Duplicate, IdCollector};
+use crate::error::{Error, Result};
+use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
+use crate::policy::{FindingSpec, LicenseVerdict, Policy, Rule, Severity, licenses, quote, rules};
+use crate::progress::Progress;
+use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
+
+/// Default rows per batch: large enough to amortize per-batch work, small enough that
+/// threads x batch stays a few MB.
+pub const DEFAULT_BATCH_SIZE: usize = 8192;
+
+/// How many example items each finding group keeps.
+const EXAMPLES: usize = 3;
+
+/// Everything `dpg-audit audit` was asked to do.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub paths: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+    /// `--column FIELD=NAME`, winning over the config's mapping.
+    pub columns: Vec<(Field, String)>,
+    pub dpg_type: Option<DpgType>,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    pub batch_size: usize,
+    pub max_findings: usize,
+    pub progress: bool,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            paths: Vec::new(),
+            config: None,
+            columns: Vec::new(),
+            dpg_type: None,
+            threads: 0,
+            batch_size: DEFAULT_BATCH_SIZE,
+            max_findings: 1000,
+            progress: false,
+        }
+    }
+}
+
+/// Audits one collection and returns its report.
+pub fn run(opts: &AuditOptions) -> Result<Report> {
+    // The embedded rule data is checked before anything is read.
+    rules::docs().map_err(Error::Usage)?;
+    licenses::check_lists().map_err(Error::Usage)?;
+
+    let manifests = manifest::expand_inputs(&opts.paths)?;
+    let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
+    let mut overrides = BTreeMap::new();
+    for (key, column) in &config.columns {
+        if let Some(field) = Field::from_name(key) {
+            overrides.insert(field, column.clone());
+        }
+    }
+    for (field, column) in &opts.columns {
+        overrides.insert(*field, column.clone());
+    }
+    let policy = Policy {
+        dpg_type: opts.dpg_type.or(config.dpg_type).unwrap_or_default(),
+        profile: config.profile.clone().unwrap_or_else(|| "dpg".to_string()),
+    };
+    let read_opts = ReadOptions { overrides, batch_size: opts.batch_size.max(1) };
+    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
+
+    let cache = LicenseCache::default();
+    let acc = scan(&manifests, &read_opts, &policy, &cache, threads, opts)?;
+    build_report(acc, &manifests, &policy, &config, opts.max_findings)
+}
+
+/// Reads every manifest and evaluates every row, in parallel.
+fn scan<'a>(
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    policy: &'a Policy,
+    cache: &'a LicenseCache,
+    threads: usize,
+    opts: &AuditOptions,
+) -> Result<Accum<'a>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("dpg-audit-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))?;
+    let (tx, rx) = sync_channel::<Unit>(threads * 2);
+    let rx = Mutex::new(rx);
+    let abort = AtomicBool::new(false);
+    let progress = Progress::new(opts.progress);
+    let results: Mutex<Vec<Accum>> = Mutex::new(Vec::new());
+
+    let read_result = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let tx = tx;
+            for (i, m) in manifests.iter().enumerate() {
+                let mut sink = |unit: Unit| {
+                    if let Unit::RowGroup(task) = &unit {
+                        progress.expect(task.rows);
+                    }
+                    !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok()
+                };
+                manifest::read(i, m, read_opts, &mut sink)?;
+                if abort.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+            Ok::<(), Error>(())
+        });
+        pool.scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|_| {
+                    let mut acc = Accum::new(policy, cache, manifests.len(), opts.max_findings);
+                    worker(&rx, &mut acc, read_opts.batch_size, &abort, &progress);
+                    if let Ok(mut r) = results.lock() {
+                        r.push(acc);
+                    }
+                });
+            }
+        });
+        reader.join().unwrap_or_else(|_| Err(Error::Usage("the reader thread failed".into())))
+    });
+    progress.finish();
+    read_result?;
+
+    let accs = results.into_inner().map_err(|_| Error::Usage("a worker thread failed".into()))?;
+    let mut iter = accs.into_iter();
+    let mut total = iter.next().ok_or_else(|| Error::Usage("no worker ran".into()))?;
+    for acc in iter {
+        total.merge(acc)?;
+    }
+    if let Some(err) = total.errors.drain(..).next() {
+        return Err(err);
+    }
+    Ok(total)
+}
+
+fn worker(
+    rx: &Mutex<Receiver<Unit>>,
+    acc: &mut Accum,
+    batch_size: usize,
+    abort: &AtomicBool,
+    progress: &Progress,
+) {
+    loop {
+        let unit = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok(unit) = unit else { return };
+        if abort.load(Ordering::Relaxed) {
+            continue; // drain so the reader is not blocked
+        }
+        match unit {
+            Unit::Batch(batch) => {
+                progress.add(batch.num_rows() as u64);
+                acc.evaluate(&batch);
+            }
+            Unit::RowGroup(task) => {
+                let result = task.read(batch_size, &mut |batch| {
+                    progress.add(batch.num_rows() as u64);
+                    acc.evaluate(&batch);
+                });
+                if let Err(e) = result {
+                    acc.errors.push(e);
+                    abort.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        if !acc.errors.is_empty() {
+            abort.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+fn get<'b>(column: &Option<TextColumn<'b>>, i: usize) -> Option<&'b str> {
+    column.as_ref().and_then(|c| c.get(i))
+}
+
+/// Distinct license statements seen by any worker, judged once.
+#[derive(Debug, Default)]
+struct LicenseCache {
+    verdicts: Mutex<HashMap<String, Arc<LicenseVerdict>>>,
+}
+
+impl LicenseCache {
+    fn get(&self, key: &str, judge: impl FnOnce() -> LicenseVerdict) -> Arc<LicenseVerdict> {
+        let Ok(mut map) = self.verdicts.lock() else { return Arc::new(judge()) };
+        if let Some(v) = map.get(key) {
+            return v.clone();
+        }
+        let v = Arc::new(judge());
+        map.insert(key.to_string(), v.clone());
+        v
+    }
+}
+
+/// A worker's view of a cached verdict: the group slots its findings count into.
+#[derive(Debug)]
+struct LocalVerdict {
+    verdict: Arc<LicenseVerdict>,
+    groups: Vec<usize>,
+    label: usize,
+    has_error: bool,
+}
+
+#[derive(Debug)]
+struct GroupAcc {
+    rule: Rule,
+    severity: Severity,
+    key: String,
+    message: String,
+    count: u64,
+    /// The first items (by manifest, row), at most [`EXAMPLES`].
+    examples: Vec<(usize, u64, String)>,
+}
+
+/// A retained finding, ordered by position so the report keeps the first ones.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Retained {
+    manifest: usize,
+    row: u64,
+    rule: Rule,
+    item: String,
+    message: String,
+    value: Option<String>,
+    severity: Severity,
+}
+
+/// One worker's results.
+struct Accum<'a> {
+    policy: &'a Policy,
+    cache: &'a LicenseCache,
+    local: HashMap<String, usize>,
+    verdicts: Vec<LocalVerdict>,
+    key_buf: String,
+    groups: Vec<GroupAcc>,
+    group_index: HashMap<(Rule, String), usize>,
+    labels: Vec<(String, u64)>,
+    label_index: HashMap<String, usize>,
+    rows: Vec<u64>,
+    has_url: Vec<bool>,
+    items_with_errors: u64,
+    findings: BinaryHeap<Retained>,
+    max_findings: usize,
+    ids: IdCollector,
+    errors: Vec<Error>,
+}
+
+impl std::fmt::Debug for Accum<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accum").field("rows", &self.rows).field("groups", &self.groups.len()).finish()
+    }
+}
+
+impl<'a> Accum<'a> {
+    fn new(policy: &'a Policy, cache: &'a LicenseCache, manifests: usize, max_findings: usize) -> Self {
+        Accum {
+            policy,
+            cache,
+            local: HashMap::new(),
+            verdicts: Vec::new(),
+            key_buf: String::new(),
+            groups: Vec::new(),
+            group_index: HashMap::new(),
+            labels: Vec::new(),
+            label_index: HashMap::new(),
+            rows: vec![0; manifests],
+            has_url: vec![false; manifests],
+            items_with_errors: 0,
+            findings: BinaryHeap::new(),
+            max_findings,
+            ids: IdCollector::default(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn group(&mut self, rule: Rule, severity: Severity, key: &str, message: &str) -> usize {
+        if let Some(&i) = self.group_index.get(&(rule, key.to_string())) {
+            return i;
+        }
+        let i = self.groups.len();
+        self.groups.push(GroupAcc {
+            rule,
+            severity,
+            key: key.to_string(),
+            message: message.to_string(),
+            count: 0,
+            examples: Vec::new(),
+        });
+        self.group_index.insert((rule, key.to_string()), i);
+        i
+    }
+
+    fn label(&mut self, label: &str) -> usize {
+        if let Some(&i) = self.label_index.get(label) {
+            return i;
+        }
+        let i = self.labels.len();
+        self.labels.push((label.to_string(), 0));
+        self.label_index.insert(label.to_string(), i);
+        i
+    }
+
+    /// Counts a finding in its group, and keeps it when it is among the first `max_findings`.
+    fn record(
+        &mut self,
+        group: usize,
+        manifest: usize,
+        row: u64,
+        item: &dyn Fn() -> String,
+        message: &dyn Fn() -> String,
+        value: &dyn Fn() -> Option<String>,
+    ) {
+        let g = &mut self.groups[group];
+        g.count += 1;
+        let rule = g.rule;
+        let severity = g.severity;
+        if g.examples.len() < EXAMPLES
+            || g.examples.last().is_some_and(|(m, r, _)| (manifest, row) < (*m, *r))
+        {
+            g.examples.push((manifest, row, item()));
+            g.examples.sort_by_key(|(m, r, _)| (*m, *r));
+            g.examples.truncate(EXAMPLES);
+        }
+        if self.max_findings == 0 {
+            return;
+        }
+        let keep = self.findings.len() < self.max_findings
+            || self
+                .findings
+                .peek()
+                .is_some_and(|top| (manifest, row, rule) < (top.manifest, top.row, top.rule));
+        if keep {
+            self.findings.push(Retained {
+                manifest,
+                row,
+                rule,
+                item: item(),
+                message: message(),
+                value: value(),
+                severity,
+            });
+            if self.findings.len() > self.max_findings {
+                self.findings.pop();
+            }
+        }
+    }
+
+    fn evaluate(&mut self, batch: &ItemBatch) {
+        let m = batch.manifest;
+        let n = batch.num_rows();
+        self.rows[m] += n as u64;
+        let license = batch.column(Field::License);
+        let version = batch.column(Field::LicenseVersion);
+        let license_url = batch.column(Field::LicenseUrl);
+        let url = batch.column(Field::Url);
+        let id = batch.column(Field::Id);
+        if url.is_some() {
+            self.has_url[m] = true;
+        }
+        let mut problems = batch.problems.iter().peekable();
+        let mut url_groups: [Option<usize>; 9] = [None; 9];
+
+        for i in 0..n {
+            let row = batch.first_row + i as u64;
+            let id_value = get(&id, i);
+            let item = || id_value.map_or_else(|| row.to_string(), str::to_string);
+            if problems.peek().is_some_and(|p| p.index == i) {
+                if let Some(p) = problems.next() {
+                    let g = self.group(
+                        Rule::ManifestRowInvalid,
+                        Rule::ManifestRowInvalid.default_severity(),
+                        p.kind,
+                        &p.message,
+                    );
+                    let msg = || p.message.clone();
+                    self.record(g, m, row, &item, &msg, &|| None);
+                    self.items_with_errors += 1;
+                }
+                continue;
+            }
+            let mut has_error = false;
+
+            // License: judged once per distinct statement.
+            let raw = get(&license, i);
+            let v = get(&version, i);
+            let lu = get(&license_url, i);
+            let slot = self.local_verdict(raw, v, lu, version.is_some() || license_url.is_some());
+            let label = self.verdicts[slot].label;
+            self.labels[label].1 += 1;
+            has_error |= self.verdicts[slot].has_error;
+            for j in 0..self.verdicts[slot].groups.len() {
+                let g = self.verdicts[slot].groups[j];
+                let verdict = Arc::clone(&self.verdicts[slot].verdict);
+                let msg = || verdict.findings[j].message.clone();
+                let value = || {
+                    raw.map(|r| match v {
+                        Some(v) => quote(&format!("{r} {v}")),
+                        None => quote(r),
+                    })
+                };
+                self.record(g, m, row, &item, &msg, &value);
+            }
+
+            // Access location.
+            if url.is_some() {
+                let problem = match get(&url, i).map(str::trim).filter(|u| !u.is_empty()) {
+                    None => Some((Rule::AccessLocationMissing, None, 8usize)),
+                    Some(u) => crate::policy::url::check(u)
+                        .err()
+                        .map(|p| (Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
+                };
+                if let Some((rule, detail, slot)) = problem {
+                    let g = match url_groups[slot] {
+                        Some(g) => g,
+                        None => {
+                            let (key, message) = match detail {
+                                Some((_, p)) => (p.describe(), format!("the access URL {}", p.describe())),
+                                None => ("no url", "no access URL for the item".to_string()),
+                            };
+                            let g = self.group(rule, rule.default_severity(), key, &message);
+                            url_groups[slot] = Some(g);
+                            g
+                        }
+                    };
+                    let msg = || match detail {
+                        Some((u, p)) => format!("access URL `{}` {}", quote(u), p.describe()),
+                        None => "no access URL for the item".to_string(),
+                    };
+                    self.record(g, m, row, &item, &msg, &|| detail.map(|(u, _)| quote(u)));
+                    has_error |= rule.default_severity() == Severity::Error;
+                }
+            }
+
+            if let Some(idv) = id_value
+                && let Err(e) = self.ids.push(m, row, idv)
+            {
+                self.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
+            }
+            if has_error {
+                self.items_with_errors += 1;
+            }
+        }
+        // Problems are sorted by index, so all were consumed; anything left is a reader bug.
+        debug_assert!(problems.next().is_none());
+    }
+
+    /// Finds (or judges) the verdict for a row's license columns; returns its slot.
+    fn local_verdict(
+        &mut self,
+        raw: Option<&str>,
+        version: Option<&str>,
+        url: Option<&str>,
+        compound: bool,
+    ) -> usize {
+        let key: &str = if compound {
+            self.key_buf.clear();
+            self.key_buf.push_str(raw.unwrap_or(""));
+            self.key_buf.push('\u{1f}');
+            self.key_buf.push_str(version.unwrap_or(""));
+            self.key_buf.push('\u{1f}');
+            self.key_buf.push_str(url.unwrap_or(""));
+            &self.key_buf
+        } else {
+            raw.unwrap_or("")
+        };
+        if let Some(&slot) = self.local.get(key) {
+            return slot;
+        }
+        let key = key.to_string();
+        let policy = self.policy;
+        let verdict = self.cache.get(&key, || policy.judge_license(raw, version, url));
+        let groups: Vec<usize> = verdict
+            .findings
+            .iter()
+            .map(|f: &FindingSpec| self.group(f.rule, f.severity, &f.key, &f.message))
+            .collect();
+        let label = self.label(&verdict.label);
+        let has_error = verdict.findings.iter().any(|f| f.severity == Severity::Error);
+        let slot = self.verdicts.len();
+        self.verdicts.push(LocalVerdict { verdict, groups, label, has_error });
+        self.local.insert(key, slot);
+        slot
+    }
+
+    fn merge(&mut self, other: Accum) -> Result<()> {
+        for (i, n) in other.rows.iter().enumerate() {
+            self.rows[i] += n;
+        }
+        for (i, h) in other.has_url.iter().enumerate() {
+            self.has_url[i] |= h;
+        }
+        self.items_with_errors += other.items_with_errors;
+        for g in other.groups {
+            let i = self.group(g.rule, g.severity, &g.key, &g.message);
+            let mine = &mut self.groups[i];
+            mine.count += g.count;
+            mine.examples.extend(g.examples);
+            mine.examples.sort_by_key(|(m, r, _)| (*m, *r));
+            mine.examples.truncate(EXAMPLES);
+        }
+        for (label, n) in other.labels {
+            let i = self.label(&label);
+            self.labels[i].1 += n;
+        }
+        for f in other.findings {
+            self.findings.push(f);
+            if self.findings.len() > self.max_findings {
+                self.findings.pop();
+            }
+        }
+        self.ids
+            .merge(other.ids)
+            .map_err(|e| Error::Usage(format!("cannot merge duplicate-id runs: {e}")))?;
+        self.errors.extend(other.errors);
+        Ok(())
+    }
+}
+
+/// Turns the merged accumulator into the report, adding what only the whole collection shows.
+fn build_report(
+    mut acc: Accum,
+    manifests: &[Manifest],
+    policy: &Policy,
+    config: &Config,
+    max_findings: usize,
+) -> Result<Report> {
+    let items: u64 = acc.rows.iter().sum();
+    if items == 0 {
+        let names: Vec<&str> = manifests.iter().map(|m| m.display.as_str()).collect();
+        return Err(Error::input(
+            manifests.first().map_or(std::path::Path::new("."), |m| m.path.as_path()),
+            format!("no items: the manifest(s) hold no rows ({})", names.join(", ")),
+        ));
+    }
+
+    // Duplicate ids, found by merging the workers' sorted runs.
+    let ids = std::mem::take(&mut acc.ids);
+    let mut dups: Vec<Duplicate> = Vec::new();
+    let mut dup_count = 0u64;
+    ids.finish(&mut |d| {
+        dup_count += 1;
+        dups.push(d);
+        // Keep memory bounded: only the first findings are shown; the rest are counted.
+        if dups.len() > max_findings.max(EXAMPLES) * 4 {
+            dups.sort_by_key(|d| (d.manifest, d.row));
+            dups.truncate(max_findings.max(EXAMPLES));
+        }
+    })
+    .map_err(|e| Error::Usage(format!("cannot read temporary file for duplicate ids: {e}")))?;
+    dups.sort_by_key(|d| (d.manifest, d.row));
+    if dup_count > 0 {
+        let rule = Rule::DuplicateItemId;
+        let g =
+            acc.group(rule, rule.default_severity(), "repeated id", "the same id is on more than one row");
+        for d in &dups {
+            let first = &manifests[d.first_manifest].display;
+            let msg = || format!("id `{}` is also on row {} of {first}", quote(&d.id), d.first_row);
+            let item = || d.id.clone();
+            acc.record(g, d.manifest, d.row, &item, &msg, &|| Some(quote(&d.id)));
+        }
+        // Count the duplicates that were not kept in memory.
+        acc.groups[g].count = dup_count;
+    }
+
+    // Collection-level: a manifest without a url column cannot show a single location.
+    let mut collection_findings = Vec::new();
+    for (i, m) in manifests.iter().enumerate() {
+        if acc.rows[i] > 0 && !acc.has_url[i] {
+            let rule = Rule::AccessLocationMissing;
+            let message = format!(
+                "{} has no url column: the single-location criterion cannot be checked (map one with --column url=NAME)",
+                m.display
+            );
+            let g = acc.group(rule, Severity::Warning, "no url column", &message);
+            acc.groups[g].count += 1;
+            collection_findings.push(Finding {
+                rule: rule.code().to_string(),
+                severity: Severity::Warning,
+                item: None,
+                manifest: Some(m.display.clone()),
+                row: None,
+                message,
+                value: None,
+            });
+        }
+    }
+
+    let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
+    for g in &acc.groups {
+        *by_rule.entry(g.rule.code().to_string()).or_default() += g.count;
+    }
+    let by_license: BTreeMap<String, u64> = acc.labels.iter().filter(|(_, n)| *n > 0).cloned().collect();
+
+    let mut groups: Vec<Group> = acc
+        .groups
+        .into_iter()
+        .filter(|g| g.count > 0)
+        .map(|g| Group {
+            rule: g.rule.code().to_string(),
+            severity: g.severity,
+            key: g.key,
+            count: g.count,
+            examples: g.examples.into_iter().map(|(_, _, item)| item).collect(),
+            message: g.message,
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.key.cmp(&b.key))
+    });
+
+    let total_item_findings: u64 =
+        groups.iter().map(|g| g.count).sum::<u64>() - collection_findings.len() as u64;
+    let mut retained = acc.findings.into_sorted_vec();
+    retained.truncate(max_findings);
+    let findings_truncated = total_item_findings > retained.len() as u64;
+    let mut findings = collection_findings;
+    findings.extend(retained.into_iter().map(|r| Finding {
+        rule: r.rule.code().to_string(),
+        severity: r.severity,
+        item: Some(r.item),
+        manifest: Some(manifests[r.manifest].display.clone()),
+        row: Some(r.row),
+        message: r.message,
+        value: r.value,
+    }));
+
+    let verdict = if groups.iter().any(|g| g.severity == Severity::Error) {
+        Verdict::Fail
+    } else if groups.iter().any(|g| g.severity == Severity::Warning) {
+        Verdict::Review
+    } else {
+        Verdict::Pass
+    };
+
+    Ok(Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        collection: Collection {
+            dpg_type: policy.dpg_type.as_str(),
+            profile: policy.profile.clone(),
+            manifests: manifests.iter().map(|m| m.display.clone()).collect(),
+            items,
+            name: config.name.clone(),
+        },
+        verdict,
+        summary: Summary { items, items_with_errors: acc.items_with_errors, by_rule, by_license },
+        groups,
+        findings,
+        findings_truncated,
+    })
+}

@@ -1,0 +1,109 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::DpgType;
+use crate::manifest::Field;
+
+/// Checks whether a data set or content collection can be recognized as a Digital Public Good:
+/// every item under an acceptable open license, reachable from one location, with access
+/// restrictions that do not discriminate.
+#[derive(Debug, Parser)]
+#[command(name = "dpg-audit", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit one collection: one or more manifest files, or a folder of them.
+    Audit(AuditArgs),
+    /// Normalize license strings to SPDX expressions (one per line on stdin when none are given).
+    Normalize(NormalizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Manifest files (Parquet, CSV/TSV, NDJSON, JSON array, Arrow IPC) or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Collection config (default: dpg-audit.toml beside the first manifest).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Map a field to a column: license, license_version, license_url, url, access, id, title.
+    #[arg(long = "column", value_name = "FIELD=NAME", value_parser = parse_column)]
+    pub columns: Vec<(Field, String)>,
+
+    /// DPG type of the collection (overrides the config).
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub dpg_type: Option<DpgType>,
+
+    /// Report format written to stdout.
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    pub format: Format,
+
+    /// Per-item findings kept in the report (the first ones by manifest and row).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_findings: usize,
+
+    /// Exit 1 on errors only (default), or on warnings too.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Rows per batch.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_BATCH_SIZE as u32, value_name = "ROWS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    /// License strings; read one per line from stdin when none are given.
+    #[arg(value_name = "STRING")]
+    pub strings: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = NormalizeFormat::Tsv)]
+    pub format: NormalizeFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Terminal,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NormalizeFormat {
+    Tsv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+fn parse_column(s: &str) -> Result<(Field, String), String> {
+    let (field, name) = s.split_once('=').ok_or_else(|| format!("expected FIELD=NAME, got `{s}`"))?;
+    let field = Field::from_name(field.trim())
+        .ok_or_else(|| format!("unknown field `{field}`; expected one of: {}", Field::names().join(", ")))?;
+    if name.is_empty() {
+        return Err(format!("no column name given for field `{}`", field.name()));
+    }
+    Ok((field, name.to_string()))
+}

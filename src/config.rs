@@ -1,0 +1,131 @@
+//! The collection config, `dpg-audit.toml`: what a manifest cannot say about its collection.
+//!
+//! Unknown keys and wrong types are errors (exit 2) that name the key, because a typo in a
+//! config silently ignored would audit the collection under rules the steward did not choose.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::manifest::Field;
+
+/// File name looked for beside the first manifest (or inside a manifest folder).
+pub const CONFIG_FILE: &str = "dpg-audit.toml";
+
+/// The DPG category a collection is submitted under; it decides which licenses are acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DpgType {
+    #[default]
+    Data,
+    Content,
+    Software,
+    AiSystem,
+}
+
+impl DpgType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DpgType::Data => "data",
+            DpgType::Content => "content",
+            DpgType::Software => "software",
+            DpgType::AiSystem => "ai-system",
+        }
+    }
+}
+
+/// One declared license or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `dpg-audit.toml`. Every field is optional: a collection can be audited with no config at all.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Collection name, shown in reports.
+    pub name: Option<String>,
+    /// DPG category (`data`, `content`, `software`, `ai-system`).
+    #[serde(rename = "type")]
+    pub dpg_type: Option<DpgType>,
+    /// The license(s) the steward declares for the whole collection.
+    pub license: Option<OneOrMany>,
+    /// The single access location of the collection.
+    pub home_url: Option<String>,
+    /// Known mirrors of the collection.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
+    /// Policy profile name.
+    pub profile: Option<String>,
+    /// Column mapping: field name -> column name in the manifest.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Where the config was read from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| Error::config(path, describe_toml_error(&text, &e)))?;
+        for key in config.columns.keys() {
+            if Field::from_name(key).is_none() {
+                return Err(Error::config(
+                    path,
+                    format!(
+                        "unknown field `{key}` in [columns]; expected one of: {}",
+                        Field::names().join(", ")
+                    ),
+                ));
+            }
+        }
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Finds the config for a run: `--config` if given, else `dpg-audit.toml` beside the first
+    /// manifest (or inside it, when it is a folder).
+    pub fn discover(explicit: Option<&Path>, first_input: Option<&Path>) -> Result<Config> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        let Some(first) = first_input else { return Ok(Config::default()) };
+        let dir = if first.is_dir() { Some(first) } else { first.parent() };
+        let candidate = match dir {
+            Some(d) if !d.as_os_str().is_empty() => d.join(CONFIG_FILE),
+            _ => PathBuf::from(CONFIG_FILE),
+        };
+        if candidate.is_file() { Config::load(&candidate) } else { Ok(Config::default()) }
+    }
+
+    /// The declared licenses as a list.
+    pub fn declared_licenses(&self) -> Vec<String> {
+        match &self.license {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => vec![s.clone()],
+            Some(OneOrMany::Many(v)) => v.clone(),
+        }
+    }
+}
+
+/// toml's message already names the key and position; keep it on one line for stderr.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let msg = err.message().trim().replace('\n', " ");
+    match err.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {col}: {msg}")
+        }
+        None => msg,
+    }
+}

@@ -1,0 +1,290 @@
+//! Duplicate item ids in bounded memory. Exact detection needs every id; keeping them all in a
+//! hash set would make memory grow with the manifest. Instead each worker buffers (hash, id,
+//! position) in an arena, sorts and spills the buffer to an anonymous temp file when it reaches
+//! its budget, and the runs are merged at the end: equal neighbours are duplicates. Ties on the
+//! 64-bit hash are broken by comparing the id bytes, so a hash collision never reports a false
+//! duplicate.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+/// Bytes of ids and entries one collector holds before it spills a run.
+pub const DEFAULT_BUDGET: usize = 24 << 20;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    row: u64,
+    manifest: u32,
+    off: u32,
+    len: u32,
+}
+
+/// Collects the ids one worker sees.
+#[derive(Debug)]
+pub struct IdCollector {
+    arena: Vec<u8>,
+    entries: Vec<Entry>,
+    runs: Vec<File>,
+    budget: usize,
+}
+
+/// A row whose id already appeared on an earlier row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub id: String,
+    pub manifest: usize,
+    pub row: u64,
+    /// Where the id appeared first.
+    pub first_manifest: usize,
+    pub first_row: u64,
+}
+
+fn hash_id(bytes: &[u8]) -> u64 {
+    // FxHash-style word mixing with a murmur3 finalizer: fast for short ids, well spread.
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in chunks.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+impl Default for IdCollector {
+    fn default() -> Self {
+        IdCollector::with_budget(DEFAULT_BUDGET)
+    }
+}
+
+impl IdCollector {
+    pub fn with_budget(budget: usize) -> Self {
+        IdCollector { arena: Vec::new(), entries: Vec::new(), runs: Vec::new(), budget: budget.max(1024) }
+    }
+
+    /// Records that `id` is on `row` of manifest `manifest`.
+    pub fn push(&mut self, manifest: usize, row: u64, id: &str) -> std::io::Result<()> {
+        let bytes = id.as_bytes();
+        let (Ok(off), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(bytes.len())) else {
+            // An id of 4 GB cannot be buffered; spill first and retry with an empty arena.
+            self.spill()?;
+            if u32::try_from(bytes.len()).is_err() {
+                return Ok(());
+            }
+            return self.push(manifest, row, id);
+        };
+        self.arena.extend_from_slice(bytes);
+        let manifest = u32::try_from(manifest).unwrap_or(u32::MAX);
+        self.entries.push(Entry { hash: hash_id(bytes), row, manifest, off, len });
+        if self.arena.len() + self.entries.len() * std::mem::size_of::<Entry>() >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn id_of(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.off as usize..e.off as usize + e.len as usize]
+    }
+
+    fn sort(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_unstable_by(|a, b| {
+            a.hash
+                .cmp(&b.hash)
+                .then_with(|| self.id_of(a).cmp(self.id_of(b)))
+                .then(a.manifest.cmp(&b.manifest))
+                .then(a.row.cmp(&b.row))
+        });
+        self.entries = entries;
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        self.sort();
+        let file = tempfile::tempfile()?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        for e in &self.entries {
+            out.write_all(&e.hash.to_le_bytes())?;
+            out.write_all(&e.manifest.to_le_bytes())?;
+            out.write_all(&e.row.to_le_bytes())?;
+            out.write_all(&e.len.to_le_bytes())?;
+            out.write_all(&self.arena[e.off as usize..e.off as usize + e.len as usize])?;
+        }
+        let mut file = out.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        self.runs.push(file);
+        self.entries.clear();
+        self.arena.clear();
+        Ok(())
+    }
+
+    /// Merges this collector into `other` (keeps the runs, buffers in memory).
+    pub fn merge(&mut self, mut other: IdCollector) -> std::io::Result<()> {
+        self.runs.append(&mut other.runs);
+        for e in &other.entries {
+            let id = &other.arena[e.off as usize..e.off as usize + e.len as usize];
+            let id = String::from_utf8_lossy(id);
+            self.push(e.manifest as usize, e.row, &id)?;
+        }
+        Ok(())
+    }
+
+    /// Finds every duplicate, in (id hash, id, position) order; the caller sorts for display.
+    pub fn finish(mut self, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
+        self.sort();
+        let mut sources: Vec<Box<dyn Iterator<Item = std::io::Result<Record>>>> = Vec::new();
+        for file in std::mem::take(&mut self.runs) {
+            sources.push(Box::new(RunReader { input: BufReader::with_capacity(1 << 16, file) }));
+        }
+        let memory: Vec<std::io::Result<Record>> = self
+            .entries
+            .iter()
+            .map(|e| {
+                Ok(Record { hash: e.hash, id: self.id_of(e).to_vec(), manifest: e.manifest, row: e.row })
+            })
+            .collect();
+        sources.push(Box::new(memory.into_iter()));
+
+        let mut heap = BinaryHeap::new();
+        for (i, src) in sources.iter_mut().enumerate() {
+            if let Some(rec) = src.next() {
+                heap.push(HeapItem(rec?, i));
+            }
+        }
+        let mut first: Option<Record> = None;
+        while let Some(HeapItem(rec, i)) = heap.pop() {
+            if let Some(next) = sources[i].next() {
+                heap.push(HeapItem(next?, i));
+            }
+            match &first {
+                Some(f) if f.hash == rec.hash && f.id == rec.id => each(Duplicate {
+                    id: String::from_utf8_lossy(&rec.id).into_owned(),
+                    manifest: rec.manifest as usize,
+                    row: rec.row,
+                    first_manifest: f.manifest as usize,
+                    first_row: f.row,
+                }),
+                _ => first = Some(rec),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Record {
+    hash: u64,
+    id: Vec<u8>,
+    manifest: u32,
+    row: u64,
+}
+
+impl Record {
+    fn order(&self, other: &Record) -> Ordering {
+        self.hash
+            .cmp(&other.hash)
+            .then_with(|| self.id.cmp(&other.id))
+            .then(self.manifest.cmp(&other.manifest))
+            .then(self.row.cmp(&other.row))
+    }
+}
+
+/// Min-heap entry: (record, source index).
+#[derive(Debug, PartialEq, Eq)]
+struct HeapItem(Record, usize);
+
+impl Ord for HeapItem {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.order(&self.0).then(other.1.cmp(&self.1))
+    }
+}
+
+impl PartialOrd for HeapItem {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+struct RunReader {
+    input: BufReader<File>,
+}
+
+impl Iterator for RunReader {
+    type Item = std::io::Result<Record>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut head = [0u8; 24];
+        match self.input.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
+            Err(e) => return Some(Err(e)),
+        }
+        let word = |r: std::ops::Range<usize>| {
+            let mut b = [0u8; 8];
+            b[..r.len()].copy_from_slice(&head[r]);
+            u64::from_le_bytes(b)
+        };
+        let hash = word(0..8);
+        let manifest = word(8..12) as u32;
+        let row = word(12..20);
+        let len = word(20..24) as usize;
+        let mut id = vec![0u8; len];
+        if let Err(e) = self.input.read_exact(&mut id) {
+            return Some(Err(e));
+        }
+        Some(Ok(Record { hash, id, manifest, row }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dups(collectors: Vec<IdCollector>) -> Vec<(String, u64, u64)> {
+        let mut iter = collectors.into_iter();
+        let mut all = iter.next().unwrap_or_default();
+        for c in iter {
+            all.merge(c).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut out = Vec::new();
+        all.finish(&mut |d| out.push((d.id, d.first_row, d.row))).unwrap_or_else(|e| panic!("{e}"));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn finds_duplicates_across_spilled_runs_and_workers() {
+        // A tiny budget forces many spills; two collectors stand for two workers.
+        let mut a = IdCollector::with_budget(1024);
+        let mut b = IdCollector::with_budget(1024);
+        for row in 1..=5000u64 {
+            let id = format!("item-{}", row % 2500);
+            let c = if row % 3 == 0 { &mut a } else { &mut b };
+            c.push(0, row, &id).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let found = dups(vec![a, b]);
+        assert_eq!(found.len(), 2500);
+        assert!(found.iter().all(|(_, first, dup)| first + 2500 == *dup));
+        assert!(found.contains(&("item-7".to_string(), 7, 2507)));
+    }
+
+    #[test]
+    fn distinct_ids_are_not_duplicates() {
+        let mut a = IdCollector::with_budget(1024);
+        for row in 1..=3000u64 {
+            a.push(0, row, &format!("id{row}")).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(dups(vec![a]).is_empty());
+    }
+}

@@ -1,0 +1,29 @@
+//! dpg-audit: can this data set or content collection be recognized as a Digital Public Good?
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`manifest`] reads manifest files (Parquet, CSV/TSV, NDJSON, JSON array, Arrow IPC) into
+//!    Arrow record batches holding only the mapped columns. Parquet row groups are decoded in
+//!    parallel; text formats are parsed by one reader thread. Memory is bounded by threads x
+//!    batch size, never by manifest size.
+//! 2. [`license`] normalizes each distinct license statement once to an SPDX expression with an
+//!    honest status (exact, normalized, ambiguous, unknown, missing).
+//! 3. [`policy`] judges each item against the DPG rules (license lists per DPG type, access
+//!    locations), with rule docs and lists kept as data under `rules/`.
+//! 4. [`audit`] runs the scan: workers own accumulators that are merged and sorted at the end,
+//!    so output is deterministic whatever the scheduling.
+//! 5. [`report`] renders the one report model (terminal, JSON).
+
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod dedup;
+pub mod error;
+pub mod license;
+pub mod manifest;
+pub mod policy;
+pub mod progress;
+pub mod report;
+
+pub use audit::{AuditOptions, run};
+pub use error::{Error, Result};

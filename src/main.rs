@@ -1,0 +1,108 @@
+//! Thin: parse the command line, call the library, map the outcome to an exit code
+//! (0 eligible, 1 not eligible, 2 usage/config/input error).
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use dpg_audit::cli::{AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat};
+use dpg_audit::report::{self, Verdict};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Audit(args) => audit(args),
+        Command::Normalize(args) => normalize(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("dpg-audit: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<ExitCode, String> {
+    let opts = dpg_audit::AuditOptions {
+        paths: args.paths,
+        config: args.config,
+        columns: args.columns,
+        dpg_type: args.dpg_type,
+        threads: args.threads,
+        batch_size: args.batch_size as usize,
+        max_findings: args.max_findings,
+        progress: !args.quiet,
+    };
+    let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Terminal => report::terminal::write(&report, &mut out),
+        Format::Json => report::json::write(&report, &mut out),
+    };
+    if let Err(e) = written.and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(format!("cannot write the report: {e}"));
+    }
+    let fail = match report.verdict {
+        Verdict::Fail => true,
+        Verdict::Review => args.fail_on == FailOn::Warning,
+        Verdict::Pass => false,
+    };
+    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut emit = |input: &str| -> std::io::Result<()> {
+        let n = dpg_audit::license::normalize(input);
+        match args.format {
+            NormalizeFormat::Tsv => {
+                let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+                let status = serde_json::to_value(n.status).ok().and_then(|v| v.as_str().map(str::to_string));
+                writeln!(
+                    out,
+                    "{}\t{}\t{}",
+                    clean(input),
+                    n.expression.as_deref().unwrap_or(""),
+                    status.unwrap_or_default()
+                )
+            }
+            NormalizeFormat::Json => {
+                let line = serde_json::json!({
+                    "input": input,
+                    "expression": n.expression,
+                    "status": n.status,
+                    "candidates": n.candidates,
+                    "via": n.via,
+                });
+                writeln!(out, "{line}")
+            }
+        }
+    };
+    let result = if args.strings.is_empty() {
+        let stdin = std::io::stdin();
+        let mut result = Ok(());
+        for line in stdin.lock().lines() {
+            let line = line.map_err(|e| format!("stdin: {e}"))?;
+            result = emit(line.strip_suffix('\r').unwrap_or(&line));
+            if result.is_err() {
+                break;
+            }
+        }
+        result
+    } else {
+        args.strings.iter().try_for_each(|s| emit(s))
+    };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => {
+            let _ = out.flush();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

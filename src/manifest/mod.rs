@@ -1,0 +1,253 @@
+//! Manifests: one row per item. Every reader turns its format into [`ItemBatch`]es: Arrow record
+//! batches holding only the mapped columns (as text), plus the rows that could not be read.
+//!
+//! Readers come in two shapes. Parquet splits into row groups that workers decode in parallel
+//! ([`Unit::ParquetRowGroup`]). The text formats (CSV/TSV, NDJSON, JSON array) and Arrow IPC are
+//! parsed front to back by one reader thread that hands finished batches to the workers
+//! ([`Unit::Batch`]) through a bounded channel, so memory stays at (threads + queue) x batch size.
+
+pub mod builder;
+pub mod columns;
+pub mod csv;
+pub mod ipc;
+pub mod json;
+pub mod parquet;
+pub mod text;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+
+pub use columns::{ColumnMap, Field};
+pub use text::TextColumn;
+
+use crate::error::{Error, Result};
+
+/// The manifest formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv { delimiter: Option<u8> },
+    Ndjson,
+    JsonArray,
+    Ipc,
+}
+
+/// Extensions that mark a file as a manifest when a folder is given.
+const MANIFEST_EXTENSIONS: &[&str] =
+    &["parquet", "pq", "csv", "tsv", "tab", "ndjson", "jsonl", "json", "arrow", "feather", "ipc", "arrows"];
+
+/// One manifest file of the collection.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The path as we opened it.
+    pub path: PathBuf,
+    /// How reports name it (the path as the user wrote it, or relative to the folder they gave).
+    pub display: String,
+}
+
+/// A row that could not be read: it becomes a `manifest-row-invalid` finding.
+#[derive(Debug, Clone)]
+pub struct RowProblem {
+    /// Index within the batch.
+    pub index: usize,
+    /// The column involved, when one is.
+    pub column: Option<String>,
+    /// Short classifier used to group findings ("ragged row", "invalid UTF-8", ...).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// A slice of a manifest, ready to evaluate.
+#[derive(Debug)]
+pub struct ItemBatch {
+    /// Index of the manifest in the run.
+    pub manifest: usize,
+    /// 1-based row number (header excluded) of the batch's first row.
+    pub first_row: u64,
+    /// Mapped columns only, named by [`Field::name`]; every column is text (see [`TextColumn`]).
+    pub batch: RecordBatch,
+    /// Rows that could not be read; they are present in `batch` as nulls.
+    pub problems: Vec<RowProblem>,
+}
+
+impl ItemBatch {
+    pub fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// The column holding `field`, if the manifest has it mapped.
+    pub fn column(&self, field: Field) -> Option<TextColumn<'_>> {
+        let array = self.batch.column_by_name(field.name())?;
+        TextColumn::new(array.as_ref())
+    }
+}
+
+/// Expands the user's paths into manifest files, folders in sorted order.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            collect_manifests(path, &mut found)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "folder holds no manifest files (looked for: .{})",
+                        MANIFEST_EXTENSIONS.join(", .")
+                    ),
+                ));
+            }
+            for file in found {
+                let rel = file.strip_prefix(path).unwrap_or(&file);
+                let display = Path::new(&path.display().to_string()).join(rel).display().to_string();
+                out.push(Manifest { path: file, display });
+            }
+        } else {
+            out.push(Manifest { path: path.clone(), display: path.display().to_string() });
+        }
+    }
+    Ok(out)
+}
+
+fn collect_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, &e))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let file_type = entry.file_type().map_err(|e| Error::io(&path, &e))?;
+        if file_type.is_dir() {
+            collect_manifests(&path, out)?;
+        } else if extension_format(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn extension_format(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "parquet" | "pq" => Format::Parquet,
+        "csv" => Format::Csv { delimiter: None },
+        "tsv" | "tab" => Format::Csv { delimiter: Some(b'\t') },
+        "ndjson" | "jsonl" => Format::Ndjson,
+        "json" => Format::JsonArray,
+        "arrow" | "feather" | "ipc" | "arrows" => Format::Ipc,
+        _ => return None,
+    })
+}
+
+/// Decides a file's format from its extension, checked against its first bytes so that a file
+/// misnamed `.parquet` is reported as what it is instead of failing deep in a decoder.
+pub fn detect_format(path: &Path) -> Result<Format> {
+    let mut head = [0u8; 8];
+    let n = {
+        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::input(path, "is a folder"));
+        }
+        read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, &e))?
+    };
+    let head = &head[..n];
+    if n == 0 {
+        return Err(Error::input(path, "empty file: a manifest needs at least a header or one item"));
+    }
+    let by_ext = extension_format(path);
+    let by_content = sniff(head);
+    match (by_ext, by_content) {
+        (Some(Format::Parquet), Some(Format::Parquet)) => Ok(Format::Parquet),
+        (Some(Format::Parquet), _) => {
+            Err(Error::input(path, "not a Parquet file (it does not start with the PAR1 magic bytes)"))
+        }
+        (Some(Format::Ipc), Some(Format::Ipc)) | (Some(Format::Ipc), None) => Ok(Format::Ipc),
+        (Some(Format::Ipc), Some(_)) => Err(Error::input(path, "not an Arrow IPC (Feather) file")),
+        (Some(ext), Some(Format::Parquet)) | (Some(ext), Some(Format::Ipc)) => {
+            Err(Error::input(path, format!("named like {} but holds binary columnar data", format_name(ext))))
+        }
+        // A `.json` file whose first value is an object on its own line is JSON Lines.
+        (Some(Format::JsonArray), Some(Format::Ndjson)) => Ok(Format::Ndjson),
+        (Some(ext), _) => Ok(ext),
+        (None, Some(content)) => Ok(content),
+        (None, None) => Ok(Format::Csv { delimiter: None }),
+    }
+}
+
+fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn sniff(head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"PAR1") {
+        return Some(Format::Parquet);
+    }
+    if head.starts_with(b"ARROW1") || head.starts_with(&[0xff, 0xff, 0xff, 0xff]) {
+        return Some(Format::Ipc);
+    }
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => Some(Format::JsonArray),
+        Some(b'{') => Some(Format::Ndjson),
+        _ => None,
+    }
+}
+
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "Parquet",
+        Format::Csv { delimiter: Some(b'\t') } => "TSV",
+        Format::Csv { .. } => "CSV",
+        Format::Ndjson => "NDJSON",
+        Format::JsonArray => "JSON",
+        Format::Ipc => "Arrow IPC",
+    }
+}
+
+/// What a reader hands to the workers.
+#[derive(Debug)]
+pub enum Unit {
+    /// Rows already parsed (text formats, IPC).
+    Batch(ItemBatch),
+    /// A Parquet row group for a worker to decode.
+    RowGroup(parquet::RowGroupTask),
+}
+
+/// Settings every reader needs.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Field -> column name, from `--column` and the config (these win over auto-detection).
+    pub overrides: std::collections::BTreeMap<Field, String>,
+    /// Rows per batch.
+    pub batch_size: usize,
+}
+
+/// Reads manifest `idx`, handing units to `sink` until it returns false.
+pub fn read(
+    idx: usize,
+    manifest: &Manifest,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Unit) -> bool,
+) -> Result<()> {
+    match detect_format(&manifest.path)? {
+        Format::Parquet => parquet::read(idx, manifest, opts, sink),
+        Format::Csv { delimiter } => csv::read(idx, manifest, delimiter, opts, sink),
+        Format::Ndjson => json::read_ndjson(idx, manifest, opts, sink),
+        Format::JsonArray => json::read_array(idx, manifest, opts, sink),
+        Format::Ipc => ipc::read(idx, manifest, opts, sink),
+    }
+}

@@ -1,0 +1,125 @@
+//! Parquet. The footer is read once by the reader thread; each row group becomes a task that a
+//! worker decodes on its own (opening the file itself), reading only the mapped columns.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field as ArrowField, Schema};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+
+use super::text::to_text_array;
+use super::{ColumnMap, Field, ItemBatch, Manifest, ReadOptions, Unit};
+use crate::error::{Error, Result};
+
+/// One row group of one Parquet file, to be decoded by a worker.
+#[derive(Debug)]
+pub struct RowGroupTask {
+    pub manifest: usize,
+    path: std::path::PathBuf,
+    meta: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    /// (field, column name) for the projected columns.
+    fields: Arc<Vec<(Field, String)>>,
+    row_group: usize,
+    /// 1-based row number of the group's first row.
+    first_row: u64,
+    pub rows: u64,
+}
+
+/// Reads the footer, maps the columns and hands out one task per row group.
+pub fn read(
+    idx: usize,
+    manifest: &Manifest,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Unit) -> bool,
+) -> Result<()> {
+    let path = &manifest.path;
+    let file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))?;
+    let schema = meta.schema().clone();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let map = ColumnMap::resolve(path, &names, &opts.overrides)?;
+    for (field, i, name) in map.iter() {
+        check_type(manifest, field, name, schema.field(i))?;
+    }
+    let mask = ProjectionMask::roots(meta.parquet_schema(), map.iter().map(|(_, i, _)| i));
+    let fields: Arc<Vec<(Field, String)>> =
+        Arc::new(map.iter().map(|(f, _, n)| (f, n.to_string())).collect());
+
+    let mut first_row = 1u64;
+    for (rg, group) in meta.metadata().row_groups().iter().enumerate() {
+        let rows = u64::try_from(group.num_rows()).unwrap_or(0);
+        let task = RowGroupTask {
+            manifest: idx,
+            path: path.clone(),
+            meta: meta.clone(),
+            mask: mask.clone(),
+            fields: fields.clone(),
+            row_group: rg,
+            first_row,
+            rows,
+        };
+        first_row += rows;
+        if !sink(Unit::RowGroup(task)) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A type we cannot read as text is a file-level error; find it before any row is decoded.
+fn check_type(manifest: &Manifest, field: Field, name: &str, arrow_field: &ArrowField) -> Result<()> {
+    let empty = arrow_array::new_empty_array(arrow_field.data_type());
+    to_text_array(&manifest.path, field, name, &empty).map(|_| ())
+}
+
+impl RowGroupTask {
+    /// Decodes the row group batch by batch, handing each to `each`.
+    pub fn read(&self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, &e))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+            .with_projection(self.mask.clone())
+            .with_row_groups(vec![self.row_group])
+            .with_batch_size(batch_size)
+            .build()
+            .map_err(|e| self.error(&e))?;
+        let mut next_row = self.first_row;
+        for batch in reader {
+            let batch = batch.map_err(|e| self.error(&e))?;
+            let rows = batch.num_rows() as u64;
+            let batch = rename_to_fields(&self.path, &batch, &self.fields)?;
+            each(ItemBatch { manifest: self.manifest, first_row: next_row, batch, problems: Vec::new() });
+            next_row += rows;
+        }
+        Ok(())
+    }
+
+    fn error(&self, err: &dyn std::fmt::Display) -> Error {
+        Error::input(&self.path, format!("cannot decode row group {}: {err}", self.row_group))
+    }
+}
+
+/// Gives projected columns their field names and a text layout.
+pub(crate) fn rename_to_fields(
+    path: &std::path::Path,
+    batch: &RecordBatch,
+    fields: &[(Field, String)],
+) -> Result<RecordBatch> {
+    let mut arrow_fields = Vec::with_capacity(fields.len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(fields.len());
+    for (field, name) in fields {
+        let Some(array) = batch.column_by_name(name) else {
+            return Err(Error::input(path, format!("column `{name}` vanished while reading")));
+        };
+        let array = to_text_array(path, *field, name, array)?;
+        arrow_fields.push(ArrowField::new(field.name(), array.data_type().clone(), true));
+        columns.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(arrow_fields)), columns)
+        .map_err(|e| Error::input(path, format!("cannot assemble columns: {e}")))
+}

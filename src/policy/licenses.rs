@@ -1,0 +1,198 @@
+//! Which licenses a DPG type accepts. The lists are data (`rules/licenses/*.toml`); this file
+//! holds the reasons a license fails, which follow from how Creative Commons names its licenses.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::config::DpgType;
+
+/// A license list file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListFile {
+    #[serde(default)]
+    osi_approved: bool,
+    approved: Vec<String>,
+    #[serde(default)]
+    review: Vec<String>,
+}
+
+/// The lists for one DPG type.
+#[derive(Debug)]
+pub struct LicenseList {
+    osi_approved: bool,
+    approved: HashSet<String>,
+    review: HashSet<String>,
+}
+
+const LIST_FILES: [(&str, &str); 3] = [
+    ("rules/licenses/data.toml", include_str!("../../rules/licenses/data.toml")),
+    ("rules/licenses/content.toml", include_str!("../../rules/licenses/content.toml")),
+    ("rules/licenses/software.toml", include_str!("../../rules/licenses/software.toml")),
+];
+
+static LISTS: LazyLock<Result<[LicenseList; 3], String>> = LazyLock::new(|| {
+    let parse = |(path, text): (&str, &str)| -> Result<LicenseList, String> {
+        let file: ListFile = toml::from_str(text).map_err(|e| format!("{path}: {}", e.message().trim()))?;
+        Ok(LicenseList {
+            osi_approved: file.osi_approved,
+            approved: file.approved.into_iter().collect(),
+            review: file.review.into_iter().collect(),
+        })
+    };
+    Ok([parse(LIST_FILES[0])?, parse(LIST_FILES[1])?, parse(LIST_FILES[2])?])
+});
+
+/// Checks the embedded lists parse; the message names the broken file.
+pub fn check_lists() -> Result<(), String> {
+    LISTS.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// Every id the list files name, with the file (for the test that they are valid ids).
+pub fn listed_ids() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (path, text) in LIST_FILES {
+        if let Ok(file) = toml::from_str::<ListFile>(text) {
+            out.extend(file.approved.into_iter().chain(file.review).map(|id| (path, id)));
+        }
+    }
+    out
+}
+
+/// How one license fares for a DPG type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Class {
+    Approved,
+    Review(String),
+    Rejected(String),
+}
+
+impl Class {
+    fn rank(&self) -> u8 {
+        match self {
+            Class::Rejected(_) => 0,
+            Class::Review(_) => 1,
+            Class::Approved => 2,
+        }
+    }
+}
+
+/// What a DPG type is called in messages.
+pub fn type_phrase(t: DpgType) -> &'static str {
+    match t {
+        DpgType::Data => "open data",
+        DpgType::Content => "content",
+        DpgType::Software => "software",
+        DpgType::AiSystem => "an AI system",
+    }
+}
+
+fn lists() -> Option<&'static [LicenseList; 3]> {
+    LISTS.as_ref().ok()
+}
+
+/// Classifies one license id (`CC-BY-4.0`, `LicenseRef-...`) for a DPG type.
+pub fn classify(id: &str, osi: bool, dpg_type: DpgType) -> Class {
+    let Some([data, content, software]) = lists() else {
+        return Class::Review("the license lists could not be read".into());
+    };
+    let in_list = |list: &LicenseList| -> Option<Class> {
+        if list.approved.contains(id) || (list.osi_approved && osi) {
+            Some(Class::Approved)
+        } else if list.review.contains(id) {
+            Some(Class::Review(review_reason(id)))
+        } else {
+            None
+        }
+    };
+    let found = match dpg_type {
+        DpgType::Data => in_list(data),
+        DpgType::Content => in_list(content),
+        DpgType::Software => in_list(software),
+        // An AI system's training data follows the data rules and its code the software rules.
+        DpgType::AiSystem => match (in_list(data), in_list(software)) {
+            (Some(Class::Approved), _) | (_, Some(Class::Approved)) => Some(Class::Approved),
+            (a, b) => a.or(b),
+        },
+    };
+    found.unwrap_or_else(|| Class::Rejected(rejection_reason(id, dpg_type)))
+}
+
+fn review_reason(id: &str) -> String {
+    if id == "CC-PDM-1.0" || id.contains("public-domain") {
+        "a public-domain mark is on no DPG license list; reviewers decide".to_string()
+    } else {
+        "Open Definition conformant but not on the DPGA's list".to_string()
+    }
+}
+
+/// Why a license is not acceptable, in the words of the DPG rules.
+fn rejection_reason(id: &str, dpg_type: DpgType) -> String {
+    let upper = id.to_ascii_uppercase();
+    let parts: Vec<&str> = upper.trim_start_matches("LICENSEREF-").split('-').collect();
+    let is_cc = parts.first() == Some(&"CC") && parts.get(1) == Some(&"BY");
+    if is_cc && parts.contains(&"ND") {
+        return "NoDerivatives licenses are never accepted".into();
+    }
+    let data_rules = matches!(dpg_type, DpgType::Data | DpgType::AiSystem);
+    if is_cc && parts.contains(&"NC") {
+        if data_rules {
+            return "NonCommercial".into();
+        }
+        return format!("this NonCommercial variant is not on the DPG list for {}", type_phrase(dpg_type));
+    }
+    if is_cc && data_rules {
+        return "CC BY and BY-SA before 4.0 are accepted for content, not for data (3.0 IGO excepted)".into();
+    }
+    if id.starts_with("LicenseRef-") {
+        return "custom or unlisted terms (no SPDX id) are not on the DPG list".into();
+    }
+    if dpg_type == DpgType::Software {
+        return "not OSI-approved".into();
+    }
+    format!("not on the DPG license list for {}", type_phrase(dpg_type))
+}
+
+/// Classifies an SPDX expression: OR passes when any branch passes, AND needs every part, and a
+/// WITH exception stays with its license. Returns the class and the parts that failed.
+pub fn classify_expression(expr: &spdx::Expression, dpg_type: DpgType) -> (Class, Vec<(String, Class)>) {
+    let class_of = |req: &spdx::LicenseReq| -> Class {
+        match &req.license {
+            spdx::LicenseItem::Spdx { id, .. } => {
+                classify(&req.license.to_string(), id.is_osi_approved(), dpg_type)
+            }
+            spdx::LicenseItem::Other(r) => classify(&format!("LicenseRef-{}", r.lic_ref), false, dpg_type),
+        }
+    };
+    // Three-valued logic (rejected < review < approved) from two boolean passes.
+    let strict = expr.evaluate(|req| class_of(req) == Class::Approved);
+    let lenient = expr.evaluate(|req| class_of(req).rank() >= 1);
+    let mut parts = Vec::new();
+    for req in expr.requirements() {
+        let class = class_of(&req.req);
+        if class != Class::Approved {
+            let name = req.req.license.to_string();
+            if !parts.iter().any(|(n, _)| *n == name) {
+                parts.push((name, class));
+            }
+        }
+    }
+    let class = if strict {
+        Class::Approved
+    } else if lenient {
+        let reason = parts
+            .iter()
+            .find_map(|(_, c)| if let Class::Review(r) = c { Some(r.clone()) } else { None })
+            .unwrap_or_default();
+        Class::Review(reason)
+    } else {
+        let reason = parts
+            .iter()
+            .find_map(|(_, c)| if let Class::Rejected(r) = c { Some(r.clone()) } else { None })
+            .unwrap_or_default();
+        Class::Rejected(reason)
+    };
+    (class, parts)
+}

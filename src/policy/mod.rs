@@ -1,0 +1,191 @@
+//! The DPG policy: which findings a license statement, an access URL or a row earns. License
+//! statements are judged once per distinct (license, version, license_url) and the verdict is
+//! reused for every row that carries the same strings.
+
+pub mod licenses;
+pub mod rules;
+pub mod url;
+
+pub use rules::{Rule, Scope, Severity};
+
+use crate::config::DpgType;
+use crate::license::{self, Status};
+use licenses::Class;
+
+/// What the audit needs to know to judge items.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub dpg_type: DpgType,
+    pub profile: String,
+}
+
+/// A finding before it is attached to an item.
+#[derive(Debug, Clone)]
+pub struct FindingSpec {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// Groups findings in reports: low-cardinality (the raw license string, a URL problem, ...).
+    pub key: String,
+    pub message: String,
+}
+
+/// The judgement of one distinct license statement.
+#[derive(Debug, Clone)]
+pub struct LicenseVerdict {
+    /// The key it is counted under in `summary.by_license`: the SPDX expression, or
+    /// `missing` / `ambiguous` / `unrecognized`.
+    pub label: String,
+    pub findings: Vec<FindingSpec>,
+}
+
+/// Longest raw value quoted in a message or used as a group key.
+const QUOTE_MAX: usize = 120;
+
+/// Shortens untrusted text for messages: at most [`QUOTE_MAX`] characters, control characters
+/// shown as spaces.
+pub fn quote(raw: &str) -> String {
+    let mut out: String =
+        raw.trim().chars().take(QUOTE_MAX).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if raw.trim().chars().nth(QUOTE_MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+impl Policy {
+    fn spec(&self, rule: Rule, key: &str, message: String) -> FindingSpec {
+        FindingSpec { rule, severity: rule.default_severity(), key: key.to_string(), message }
+    }
+
+    /// Judges one license statement (with its optional version and license URL columns).
+    pub fn judge_license(
+        &self,
+        raw: Option<&str>,
+        version: Option<&str>,
+        license_url: Option<&str>,
+    ) -> LicenseVerdict {
+        let raw = raw.unwrap_or("");
+        let shown = quote(raw);
+        let shown_full = match version.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if !shown.is_empty() => format!("{shown} {v}"),
+            _ => shown.clone(),
+        };
+        let result = match version {
+            Some(v) => license::normalize_with_version(raw, v),
+            None => license::normalize(raw),
+        };
+        let mut findings = Vec::new();
+        let label = match result.status {
+            Status::Missing => {
+                let message = if shown.is_empty() {
+                    "no license statement".to_string()
+                } else {
+                    format!("`{shown_full}` is a placeholder, not a license")
+                };
+                findings.push(self.spec(Rule::LicenseMissing, &shown_full, message));
+                "missing".to_string()
+            }
+            Status::Unknown => {
+                findings.push(self.spec(
+                    Rule::LicenseUnrecognized,
+                    &shown_full,
+                    format!("`{shown_full}` identifies no license"),
+                ));
+                "unrecognized".to_string()
+            }
+            Status::Ambiguous => {
+                let could = if result.candidates.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it could mean {}", result.candidates.join(", "))
+                };
+                findings.push(self.spec(
+                    Rule::LicenseAmbiguous,
+                    &shown_full,
+                    format!("`{shown_full}` names a license family without version or type{could}"),
+                ));
+                "ambiguous".to_string()
+            }
+            Status::Exact | Status::Normalized => {
+                let expression = result.expression.clone().unwrap_or_default();
+                for (old, new) in &result.deprecated {
+                    findings.push(self.spec(
+                        Rule::LicenseDeprecatedId,
+                        old,
+                        format!("`{old}` is a deprecated SPDX id; write {new}"),
+                    ));
+                }
+                self.judge_expression(&expression, &shown_full, &mut findings);
+                expression
+            }
+        };
+        if let (Some(url), Some(expr)) =
+            (license_url.map(str::trim).filter(|u| !u.is_empty()), &result.expression)
+        {
+            let from_url = license::normalize(url);
+            if let Some(url_expr) = from_url.expression.filter(|e| !same_license(e, expr)) {
+                findings.push(self.spec(
+                    Rule::LicenseUrlMismatch,
+                    &format!("{expr} vs {url_expr}"),
+                    format!(
+                        "license_url `{}` identifies {url_expr}, but the license field says {expr}",
+                        quote(url)
+                    ),
+                ));
+            }
+        }
+        LicenseVerdict { label, findings }
+    }
+
+    fn judge_expression(&self, expression: &str, shown: &str, findings: &mut Vec<FindingSpec>) {
+        let parsed = match spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) {
+            Ok(p) => p,
+            Err(_) => {
+                findings.push(self.spec(
+                    Rule::LicenseUnrecognized,
+                    shown,
+                    format!("`{shown}` was read as `{expression}`, which is not a valid SPDX expression"),
+                ));
+                return;
+            }
+        };
+        let phrase = licenses::type_phrase(self.dpg_type);
+        let (class, parts) = licenses::classify_expression(&parsed, self.dpg_type);
+        let single = parts.len() == 1 && parts[0].0 == expression;
+        let detail = |want_review: bool| -> String {
+            parts
+                .iter()
+                .filter_map(|(name, c)| match c {
+                    Class::Rejected(r) if !want_review => Some(format!("{name}: {r}")),
+                    Class::Review(r) if want_review => Some(format!("{name}: {r}")),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match class {
+            Class::Approved => {}
+            Class::Review(reason) => {
+                let why = if single { reason } else { detail(true) };
+                findings.push(self.spec(
+                    Rule::LicenseNeedsReview,
+                    shown,
+                    format!("{expression} needs review for {phrase}: {why}"),
+                ));
+            }
+            Class::Rejected(reason) => {
+                let why = if single { reason } else { detail(false) };
+                findings.push(self.spec(
+                    Rule::LicenseNotApproved,
+                    shown,
+                    format!("{expression} is not acceptable for {phrase}: {why}"),
+                ));
+            }
+        }
+    }
+}
+
+/// Two expressions name the same license when their canonical forms match, ignoring case.
+fn same_license(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}

@@ -1,0 +1,204 @@
+//! Access URLs: is this an absolute http(s) URL that points at a public host? Runs once per row,
+//! so plain ASCII URLs are checked by a scanner that borrows from the input; anything unusual
+//! (non-ASCII or percent-encoded hosts) falls back to the `url` crate's full parser.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Why a URL is not a usable access location. The text is the finding's group key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlProblem {
+    NotHttp,
+    Relative,
+    Whitespace,
+    NoHost,
+    BadHost,
+    BadPort,
+    Local,
+    Private,
+}
+
+impl UrlProblem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            UrlProblem::NotHttp => "is not an http(s) URL",
+            UrlProblem::Relative => "is not an absolute URL",
+            UrlProblem::Whitespace => "contains whitespace or control characters",
+            UrlProblem::NoHost => "has no host",
+            UrlProblem::BadHost => "has an invalid host",
+            UrlProblem::BadPort => "has an invalid port",
+            UrlProblem::Local => "points at a local address",
+            UrlProblem::Private => "points at a private network address",
+        }
+    }
+}
+
+/// Checks an access URL; on success returns its host (as written, not case-folded).
+pub fn check(url: &str) -> Result<&str, UrlProblem> {
+    let url = url.trim();
+    if url.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        return Err(UrlProblem::Whitespace);
+    }
+    let Some(colon) = url.find(':') else { return Err(UrlProblem::Relative) };
+    let scheme = &url[..colon];
+    let scheme_ok = !scheme.is_empty()
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && scheme.as_bytes()[0].is_ascii_alphabetic();
+    if !scheme_ok {
+        return Err(UrlProblem::Relative);
+    }
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return Err(UrlProblem::NotHttp);
+    }
+    let Some(rest) = url[colon + 1..].strip_prefix("//") else { return Err(UrlProblem::Relative) };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        let Some(close) = v6.find(']') else { return Err(UrlProblem::BadHost) };
+        let after = &v6[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(UrlProblem::BadHost),
+        };
+        (&host_port[..close + 2], port)
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    if let Some(port) = port
+        && !port.is_empty()
+        && (port.len() > 5
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u32>().map_or(true, |p| p > 65535))
+    {
+        return Err(UrlProblem::BadPort);
+    }
+    if host.is_empty() {
+        return Err(UrlProblem::NoHost);
+    }
+    if !host.is_ascii() || host.contains('%') {
+        // IDNs and percent-encoding: let the full parser decide.
+        return match url::Url::parse(url) {
+            Ok(parsed) => match parsed.host_str() {
+                Some(h) if !h.is_empty() => check_public(h).map(|()| host),
+                _ => Err(UrlProblem::NoHost),
+            },
+            Err(_) => Err(UrlProblem::BadHost),
+        };
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let ip: Ipv6Addr = v6.parse().map_err(|_| UrlProblem::BadHost)?;
+        return check_ip(IpAddr::V6(ip)).map(|()| host);
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let trimmed = host.strip_suffix('.').unwrap_or(host);
+    if trimmed.len() > 253 || !trimmed.split('.').all(label_ok) {
+        return Err(UrlProblem::BadHost);
+    }
+    check_public(trimmed).map(|()| host)
+}
+
+/// Rejects hosts that only resolve on the steward's own machine or network.
+fn check_public(host: &str) -> Result<(), UrlProblem> {
+    if let Ok(ip) = host.parse::<Ipv4Addr>() {
+        return check_ip(IpAddr::V4(ip));
+    }
+    if let Some(ip) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).and_then(|h| h.parse().ok()) {
+        return check_ip(IpAddr::V6(ip));
+    }
+    let lower = host.to_ascii_lowercase();
+    let lower = lower.trim_end_matches('.');
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return Err(UrlProblem::Local);
+    }
+    // Names reserved for private networks (RFC 6762 .local, RFC 8375 home.arpa, ICANN .internal).
+    const PRIVATE_SUFFIXES: [&str; 5] = [".local", ".internal", ".lan", ".home.arpa", ".intranet"];
+    if PRIVATE_SUFFIXES.iter().any(|s| lower.ends_with(s)) || !lower.contains('.') {
+        return Err(UrlProblem::Private);
+    }
+    Ok(())
+}
+
+fn check_ip(ip: IpAddr) -> Result<(), UrlProblem> {
+    match ip {
+        IpAddr::V4(v4) => {
+            if v4.is_loopback() || v4.is_unspecified() {
+                Err(UrlProblem::Local)
+            } else if v4.is_private()
+                || v4.is_link_local()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+            {
+                Err(UrlProblem::Private)
+            } else {
+                Ok(())
+            }
+        }
+        IpAddr::V6(v6) => {
+            if v6.is_loopback() || v6.is_unspecified() {
+                Err(UrlProblem::Local)
+            } else if (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80 {
+                Err(UrlProblem::Private)
+            } else if let Some(v4) = v6.to_ipv4_mapped() {
+                check_ip(IpAddr::V4(v4))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{UrlProblem::*, check};
+
+    #[test]
+    fn accepts_public_http_urls() {
+        for u in [
+            "https://example.org/a/b?c=d#e",
+            "http://data.gov.uk",
+            "HTTPS://Example.ORG:8443/x",
+            "https://user:pw@example.org/",
+            "https://[2001:db8::1]/x",
+            "https://bücher.example/x",
+            "https://8.8.8.8/",
+        ] {
+            assert!(check(u).is_ok(), "{u}: {:?}", check(u));
+        }
+        assert_eq!(check("https://Example.org:80/x"), Ok("Example.org"));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_public_location() {
+        let cases = [
+            ("ftp://example.org/x", NotHttp),
+            ("s3://bucket/key", NotHttp),
+            ("file:///home/me/x.csv", NotHttp),
+            ("/data/x.csv", Relative),
+            ("example.org/x", Relative),
+            ("https:/example.org", Relative),
+            ("https://exa mple.org", Whitespace),
+            ("https:///path", NoHost),
+            ("https://example.org:99999/", BadPort),
+            ("https://exa$mple.org/", BadHost),
+            ("http://localhost:8000/x", Local),
+            ("http://127.0.0.1/x", Local),
+            ("http://[::1]/x", Local),
+            ("http://10.1.2.3/x", Private),
+            ("http://192.168.0.10/x", Private),
+            ("http://172.20.0.1/x", Private),
+            ("http://fileserver/x", Private),
+            ("http://nas.local/x", Private),
+            ("http://[fe80::1]/x", Private),
+        ];
+        for (u, want) in cases {
+            assert_eq!(check(u), Err(want), "{u}");
+        }
+    }
+}
