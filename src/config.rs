@@ -119,13 +119,17 @@ impl Config {
 /// toml's message already names the key and position; keep it on one line for stderr.
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let msg = err.message().trim().replace('\n', " ");
-    match err.span() {
-        Some(span) => {
-            let before = text.get(..span.start).unwrap_or(text);
-            let line = before.matches('\n').count() + 1;
-            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {col}: {msg}")
+    let Some(span) = err.span() else { return msg };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.len() - line_start + 1;
+    // toml points a type error at the value; name the key written before it on that line.
+    let line = text.get(line_start..).and_then(|rest| rest.lines().next()).unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if !msg.contains(key.trim()) && !key.trim().is_empty() => {
+            format!("key `{}` (line {line_no}, column {col}): {msg}", key.trim())
         }
-        None => msg,
+        _ => format!("line {line_no}, column {col}: {msg}"),
     }
 }
