@@ -16,7 +16,7 @@ use crate::config::{Config, DpgType};
 use crate::dedup::{Duplicate, IdCollector};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
-use crate::policy::{FindingSpec, LicenseVerdict, Policy, Rule, Severity, licenses, quote, rules};
+use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
 use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
 
@@ -62,6 +62,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
     // The embedded rule data is checked before anything is read.
     rules::docs().map_err(Error::Usage)?;
     licenses::check_lists().map_err(Error::Usage)?;
+    access::check_vocabulary().map_err(Error::Usage)?;
 
     let manifests = manifest::expand_inputs(&opts.paths)?;
     let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
@@ -193,14 +194,21 @@ fn get<'b>(column: &Option<TextColumn<'b>>, i: usize) -> Option<&'b str> {
     column.as_ref().and_then(|c| c.get(i))
 }
 
-/// Distinct license statements seen by any worker, judged once.
+/// What a cached judgement is about.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    License,
+    Access,
+}
+
+/// Distinct values (license statements, access restrictions) seen by any worker, judged once.
 #[derive(Debug, Default)]
 struct LicenseCache {
-    verdicts: Mutex<HashMap<String, Arc<LicenseVerdict>>>,
+    verdicts: Mutex<HashMap<String, Arc<Judgement>>>,
 }
 
 impl LicenseCache {
-    fn get(&self, key: &str, judge: impl FnOnce() -> LicenseVerdict) -> Arc<LicenseVerdict> {
+    fn get(&self, key: &str, judge: impl FnOnce() -> Judgement) -> Arc<Judgement> {
         let Ok(mut map) = self.verdicts.lock() else { return Arc::new(judge()) };
         if let Some(v) = map.get(key) {
             return v.clone();
@@ -214,9 +222,10 @@ impl LicenseCache {
 /// A worker's view of a cached verdict: the group slots its findings count into.
 #[derive(Debug)]
 struct LocalVerdict {
-    verdict: Arc<LicenseVerdict>,
+    verdict: Arc<Judgement>,
     groups: Vec<usize>,
-    label: usize,
+    /// Slot in `labels` for license judgements.
+    label: Option<usize>,
     has_error: bool,
 }
 
@@ -371,6 +380,7 @@ impl<'a> Accum<'a> {
         let version = batch.column(Field::LicenseVersion);
         let license_url = batch.column(Field::LicenseUrl);
         let url = batch.column(Field::Url);
+        let access_col = batch.column(Field::Access);
         let id = batch.column(Field::Id);
         if url.is_some() {
             self.has_url[m] = true;
@@ -402,21 +412,20 @@ impl<'a> Accum<'a> {
             let raw = get(&license, i);
             let v = get(&version, i);
             let lu = get(&license_url, i);
-            let slot = self.local_verdict(raw, v, lu, version.is_some() || license_url.is_some());
-            let label = self.verdicts[slot].label;
-            self.labels[label].1 += 1;
-            has_error |= self.verdicts[slot].has_error;
-            for j in 0..self.verdicts[slot].groups.len() {
-                let g = self.verdicts[slot].groups[j];
-                let verdict = Arc::clone(&self.verdicts[slot].verdict);
-                let msg = || verdict.findings[j].message.clone();
-                let value = || {
-                    raw.map(|r| match v {
-                        Some(v) => quote(&format!("{r} {v}")),
-                        None => quote(r),
-                    })
-                };
-                self.record(g, m, row, &item, &msg, &value);
+            let slot = self.judged(Kind::License, raw, v, lu);
+            let value = || {
+                raw.map(|r| match v {
+                    Some(v) => quote(&format!("{r} {v}")),
+                    None => quote(r),
+                })
+            };
+            has_error |= self.apply(slot, m, row, &item, &value);
+
+            // Access restrictions.
+            if access_col.is_some() {
+                let raw_access = get(&access_col, i);
+                let slot = self.judged(Kind::Access, raw_access, None, None);
+                has_error |= self.apply(slot, m, row, &item, &|| raw_access.map(quote));
             }
 
             // Access location.
@@ -462,42 +471,60 @@ impl<'a> Accum<'a> {
         debug_assert!(problems.next().is_none());
     }
 
-    /// Finds (or judges) the verdict for a row's license columns; returns its slot.
-    fn local_verdict(
-        &mut self,
-        raw: Option<&str>,
-        version: Option<&str>,
-        url: Option<&str>,
-        compound: bool,
-    ) -> usize {
-        let key: &str = if compound {
-            self.key_buf.clear();
-            self.key_buf.push_str(raw.unwrap_or(""));
+    /// Finds (or judges) the verdict for a value; returns its slot. The key is built in a reused
+    /// buffer, so a value seen before costs one hash lookup and no allocation.
+    fn judged(&mut self, kind: Kind, raw: Option<&str>, version: Option<&str>, url: Option<&str>) -> usize {
+        self.key_buf.clear();
+        self.key_buf.push(match kind {
+            Kind::License => 'L',
+            Kind::Access => 'A',
+        });
+        self.key_buf.push_str(raw.unwrap_or(""));
+        for part in [version, url].into_iter().flatten() {
             self.key_buf.push('\u{1f}');
-            self.key_buf.push_str(version.unwrap_or(""));
-            self.key_buf.push('\u{1f}');
-            self.key_buf.push_str(url.unwrap_or(""));
-            &self.key_buf
-        } else {
-            raw.unwrap_or("")
-        };
-        if let Some(&slot) = self.local.get(key) {
+            self.key_buf.push_str(part);
+        }
+        if let Some(&slot) = self.local.get(self.key_buf.as_str()) {
             return slot;
         }
-        let key = key.to_string();
+        let key = self.key_buf.clone();
         let policy = self.policy;
-        let verdict = self.cache.get(&key, || policy.judge_license(raw, version, url));
+        let verdict = self.cache.get(&key, || match kind {
+            Kind::License => policy.judge_license(raw, version, url),
+            Kind::Access => access::judge(raw),
+        });
         let groups: Vec<usize> = verdict
             .findings
             .iter()
             .map(|f: &FindingSpec| self.group(f.rule, f.severity, &f.key, &f.message))
             .collect();
-        let label = self.label(&verdict.label);
+        let label = matches!(kind, Kind::License).then(|| self.label(&verdict.label));
         let has_error = verdict.findings.iter().any(|f| f.severity == Severity::Error);
         let slot = self.verdicts.len();
         self.verdicts.push(LocalVerdict { verdict, groups, label, has_error });
         self.local.insert(key, slot);
         slot
+    }
+
+    /// Counts a judged value for one row; returns whether it carries an error.
+    fn apply(
+        &mut self,
+        slot: usize,
+        m: usize,
+        row: u64,
+        item: &dyn Fn() -> String,
+        value: &dyn Fn() -> Option<String>,
+    ) -> bool {
+        if let Some(label) = self.verdicts[slot].label {
+            self.labels[label].1 += 1;
+        }
+        for j in 0..self.verdicts[slot].groups.len() {
+            let g = self.verdicts[slot].groups[j];
+            let verdict = Arc::clone(&self.verdicts[slot].verdict);
+            let msg = || verdict.findings[j].message.clone();
+            self.record(g, m, row, item, &msg, value);
+        }
+        self.verdicts[slot].has_error
     }
 
     fn merge(&mut self, other: Accum) -> Result<()> {
@@ -601,6 +628,33 @@ fn build_report(
                 value: None,
             });
         }
+    }
+
+    // Collection-level: more than one identified license. The DPG rule excludes open-plus-closed
+    // mixes outright (those items already carry errors); a mix of approved licenses is a question
+    // the sources leave open (dpg-rules.md section 2), so it is a warning for a reviewer.
+    let mut identified: Vec<(&str, u64)> = acc
+        .labels
+        .iter()
+        .filter(|(l, n)| *n > 0 && !matches!(l.as_str(), "missing" | "ambiguous" | "unrecognized"))
+        .map(|(l, n)| (l.as_str(), *n))
+        .collect();
+    if identified.len() > 1 {
+        identified.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = identified.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+        let rule = Rule::MixedLicensing;
+        let message = format!("items carry {} distinct licenses: {}", identified.len(), listed.join(", "));
+        let g = acc.group(rule, rule.default_severity(), "", &message);
+        acc.groups[g].count += 1;
+        collection_findings.push(Finding {
+            rule: rule.code().to_string(),
+            severity: rule.default_severity(),
+            item: None,
+            manifest: None,
+            row: None,
+            message,
+            value: None,
+        });
     }
 
     let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();

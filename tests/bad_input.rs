@@ -108,7 +108,11 @@ fn manifest_without_a_license_column() {
     let dir = tempdir();
     let path = write(dir.path(), "items.csv", "id,title,url\n1,x,https://example.org/1\n");
     let run = audit_json(&[p(&path)]);
-    assert_input_error(&run, "items.csv", &["no license column", "`id`, `title`, `url`", "licence", "license_id"]);
+    assert_input_error(
+        &run,
+        "items.csv",
+        &["no license column", "`id`, `title`, `url`", "licence", "license_id"],
+    );
 }
 
 #[test]
@@ -148,7 +152,8 @@ fn ndjson_license_of_wrong_type_is_a_row_finding() {
 fn one_megabyte_license_string() {
     let dir = tempdir();
     let huge = "Attribution ".repeat(90_000);
-    let text = format!("id,license,url\n1,\"{huge}\",https://example.org/1\n2,CC0-1.0,https://example.org/2\n");
+    let text =
+        format!("id,license,url\n1,\"{huge}\",https://example.org/1\n2,CC0-1.0,https://example.org/2\n");
     let path = write(dir.path(), "items.csv", text);
     let run = audit_json(&[p(&path)]);
     assert_eq!(run.code, 1, "{}", run.stderr);

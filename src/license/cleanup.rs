@@ -13,8 +13,24 @@ pub const MAX_TOKENS: usize = 400;
 
 /// Words that never change which license a statement names.
 const STOPWORDS: &[&str] = &[
-    "the", "a", "an", "license", "licence", "licenses", "licences", "licensing", "lizenz", "licencia",
-    "licenza", "version", "versión", "v", "ver", "vers", "agreement", "family",
+    "the",
+    "a",
+    "an",
+    "license",
+    "licence",
+    "licenses",
+    "licences",
+    "licensing",
+    "lizenz",
+    "licencia",
+    "licenza",
+    "version",
+    "versión",
+    "v",
+    "ver",
+    "vers",
+    "agreement",
+    "family",
 ];
 
 /// Keys recognized in `key: value` / `key=value` prefixes.
@@ -88,7 +104,8 @@ fn strip_wrapping(s: &str) -> &str {
         return s;
     }
     let (first, last) = (b[0], b[b.len() - 1]);
-    let pair = matches!((first, last), (b'"', b'"') | (b'\'', b'\'') | (b'[', b']') | (b'(', b')') | (b'{', b'}'));
+    let pair =
+        matches!((first, last), (b'"', b'"') | (b'\'', b'\'') | (b'[', b']') | (b'(', b')') | (b'{', b'}'));
     if !pair {
         return s;
     }
@@ -274,31 +291,44 @@ const TLDS: &[&str] = &[
 
 /// Length of a URL-ish chunk starting at `rest`, or 0.
 fn url_len(rest: &str) -> usize {
-    let lower_starts = |p: &str| rest.len() >= p.len() && rest.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-    let chunk_end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
-    let chunk = &rest[..chunk_end];
-    let mut n = if lower_starts("http://") || lower_starts("https://") || lower_starts("ftp://") || lower_starts("www.")
+    let lower_starts =
+        |p: &str| rest.len() >= p.len() && rest.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let chunk_end = || rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    let mut n = if lower_starts("http://")
+        || lower_starts("https://")
+        || lower_starts("ftp://")
+        || lower_starts("www.")
     {
-        chunk_end
+        chunk_end()
     } else {
-        // A bare `host.tld` or `host.tld/path`.
-        let host_end = chunk.find('/').unwrap_or(chunk.len());
-        let host = &chunk[..host_end];
-        let ok_chars = !host.is_empty()
-            && host.as_bytes()[0].is_ascii_alphabetic()
-            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        // A bare `host.tld` or `host.tld/path`. The host is scanned only as far as a host can
+        // go, so that text which is not a URL costs nothing extra.
+        let b = rest.as_bytes();
+        let host_end = b
+            .iter()
+            .take(254)
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'.' || *c == b'-'))
+            .unwrap_or(b.len().min(254));
+        let host = &rest[..host_end];
+        let after_ok = match b.get(host_end) {
+            None => true,
+            Some(c) => *c == b'/' || c.is_ascii_whitespace(),
+        };
         let tld_ok = host
             .rsplit_once('.')
             .is_some_and(|(head, tld)| !head.is_empty() && TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld)));
-        if ok_chars && tld_ok { chunk_end } else { 0 }
+        if after_ok && tld_ok && b.first().is_some_and(u8::is_ascii_alphabetic) { chunk_end() } else { 0 }
     };
     // Trailing punctuation and an unbalanced closing bracket are not part of the URL.
+    let opens = rest.as_bytes()[..n].iter().filter(|b| **b == b'(').count();
+    let mut closes = rest.as_bytes()[..n].iter().filter(|b| **b == b')').count();
     while n > 0 {
         let last = rest.as_bytes()[n - 1];
-        let opens = rest[..n].matches('(').count();
-        let closes = rest[..n].matches(')').count();
-        if matches!(last, b'.' | b',' | b';' | b':' | b'"' | b'\'' | b']' | b'>') || (last == b')' && closes > opens) {
+        if matches!(last, b'.' | b',' | b';' | b':' | b'"' | b'\'' | b']' | b'>') {
             n -= 1;
+        } else if last == b')' && closes > opens {
+            n -= 1;
+            closes -= 1;
         } else {
             break;
         }
@@ -314,7 +344,6 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
     out.src_len = src.len();
     let bytes = src.as_bytes();
     let mut i = 0usize;
-    let mut prev_sep_punct = false;
     let mut after_sep = true;
     while i < src.len() && out.toks.len() < MAX_TOKENS {
         let Some(c) = src[i..].chars().next() else { break };
@@ -327,7 +356,6 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
                 out.text.push_str(&src[i..i + n]);
                 push_tok(out, Kind::Url, start, i, i + n, false, !after_sep);
                 i += n;
-                prev_sep_punct = false;
                 after_sep = false;
                 continue;
             }
@@ -369,7 +397,6 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
             }
             push_tok(out, Kind::Num, start, start_src, j, false, !after_sep);
             i = j;
-            prev_sep_punct = false;
             after_sep = false;
             continue;
         }
@@ -413,7 +440,6 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
                 out.text.truncate(start as usize);
             }
             i = j;
-            prev_sep_punct = false;
             after_sep = false;
             continue;
         }
@@ -432,7 +458,6 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
             }
             i += 1;
             after_sep = matches!(kind, Kind::Open | Kind::Close);
-            prev_sep_punct = false;
             continue;
         }
         if c == '&' {
@@ -444,13 +469,11 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
             continue;
         }
         // A separator.
-        if !c.is_whitespace() {
-            prev_sep_punct = true;
-            if let Some(t) = out.toks.last_mut() {
-                t.punct_after = true;
-            }
+        if !c.is_whitespace()
+            && let Some(t) = out.toks.last_mut()
+        {
+            t.punct_after = true;
         }
-        let _ = prev_sep_punct;
         after_sep = true;
         i += clen;
     }
@@ -459,7 +482,15 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
     }
 }
 
-fn push_tok(out: &mut Tokens, kind: Kind, start: u32, src_start: usize, src_end: usize, upper: bool, glued: bool) {
+fn push_tok(
+    out: &mut Tokens,
+    kind: Kind,
+    start: u32,
+    src_start: usize,
+    src_end: usize,
+    upper: bool,
+    glued: bool,
+) {
     let end = out.text.len() as u32;
     out.toks.push(Tok {
         kind,

@@ -43,13 +43,13 @@ static IDS: LazyLock<Ids> = LazyLock::new(|| {
     }
     let mut deprecated = HashMap::new();
     for line in DEPRECATED_TSV.lines() {
-        let line = line.trim_end();
-        if line.is_empty() || line.starts_with('#') {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
         let mut cols = line.split('\t');
-        let (Some(old), Some(new)) = (cols.next(), cols.next()) else { continue };
-        deprecated.insert(old.trim(), new.trim());
+        let Some(old) = cols.next() else { continue };
+        deprecated.insert(old.trim(), cols.next().unwrap_or("").trim());
     }
     Ids { licenses, exceptions, deprecated }
 });
@@ -158,7 +158,8 @@ fn push_license_term(term: &str, out: &mut String, deprecated: &mut Vec<(String,
 /// `LicenseRef-x` / `DocumentRef-y:LicenseRef-x` (prefixes any case), returned as written with
 /// canonical prefixes when valid.
 fn license_ref(term: &str) -> Option<&str> {
-    let lower_prefix = |p: &str| term.len() > p.len() && term.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let lower_prefix =
+        |p: &str| term.len() > p.len() && term.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     let body = if lower_prefix("licenseref-") {
         &term["licenseref-".len()..]
     } else if lower_prefix("documentref-") {
@@ -172,7 +173,11 @@ fn license_ref(term: &str) -> Option<&str> {
     };
     let ok = !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     // Only accept canonical prefix spelling as-is; other casings are rewritten by the caller.
-    if ok && (term.starts_with("LicenseRef-") || term.starts_with("DocumentRef-")) { Some(term) } else { None }
+    if ok && (term.starts_with("LicenseRef-") || term.starts_with("DocumentRef-")) {
+        Some(term)
+    } else {
+        None
+    }
 }
 
 fn is_op(w: &str, op: &str) -> bool {
@@ -256,7 +261,7 @@ pub fn parse_expression(s: &str) -> Option<ExprMatch> {
         }
         prev_was_term = true;
     }
-    if expect_exception || terms == 0 {
+    if expect_exception || terms == 0 || !prev_was_term {
         return None;
     }
     let compound = terms > 1 || out.contains(" WITH ");

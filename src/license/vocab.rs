@@ -4,8 +4,8 @@
 //! joined by spaces, e.g. "Apache License, Version 2.0" -> `apache 2.0`. The index maps keys to
 //! results and is built once from:
 //! 1. `rules/normalize/placeholders.txt` (missing),
-//! 2. the portal vocabularies and names under `rules/normalize/vocab-*.tsv`,
-//! 3. `rules/normalize/modifiers.txt` (restrictions that make a prose statement unusable),
+//! 2. `rules/normalize/modifiers.txt` (restrictions that make a prose statement unusable),
+//! 3. the portal vocabularies and names under `rules/normalize/vocab-*.tsv`,
 //! 4. every SPDX id (folded: `cc-by-nc-4.0` and `CC BY NC 4.0` share a key),
 //! 5. every SPDX full name,
 //! 6. `rules/normalize/families.tsv` (a family with its versions: `gpl 3.0` -> GPL-3.0-only,
@@ -13,7 +13,8 @@
 //!
 //! The first table to claim a key wins; later claims with a different result are recorded in
 //! [`conflicts`] (reviewed by a test). Table row syntax: `SCOPE<TAB>PHRASE<TAB>RESULT[<TAB>note]`
-//! with SCOPE `=` (the whole statement only) or `~` (also inside prose), RESULT an SPDX
+//! with SCOPE `~` (also inside prose), `=` (the whole statement; inside prose it only makes the
+//! statement ambiguous) or `!` (the whole statement only; ignored inside prose), RESULT an SPDX
 //! expression or `LicenseRef-...`, `?A,B` (ambiguous with candidates), `-` (names no license),
 //! `0` (a placeholder: missing).
 
@@ -72,8 +73,11 @@ const VOCABS: &[(&str, &str)] = &[
 pub enum Scope {
     /// Anywhere, also inside prose.
     Any,
-    /// Only as the whole statement.
+    /// Only as the whole statement; inside prose its presence makes the statement ambiguous
+    /// ("MIT and BSD": which BSD?).
     Whole,
+    /// Only as the whole statement, and ignored inside prose (ordinary words: "artistic").
+    Strict,
     /// Inside prose only when the source token is spelled exactly so (bare-word SPDX ids such
     /// as `MIT`, `ISC`: "mit" in prose is not enough).
     ExactCase(&'static str),
@@ -170,40 +174,49 @@ impl Builder {
         if key.is_empty() {
             return;
         }
-        if let Some(old) = self.idx.keys.get(&*key) {
+        if let Some(old) = self.idx.keys.get_mut(&*key) {
             if old.res != entry.res {
                 self.idx.conflicts.push(format!(
                     "{key:?}: kept {:?} ({}), dropped {:?} ({})",
                     old.res, old.via, entry.res, entry.via
                 ));
+                return;
             }
-            return;
+            // The same result from a table that allows it in prose: widen the scope.
+            if entry.scope == Scope::Any && old.scope != Scope::Any {
+                old.scope = Scope::Any;
+            } else {
+                return;
+            }
+        } else {
+            self.idx.keys.insert(key.clone().into_boxed_str(), entry.clone());
         }
-        if entry.scope != Scope::Whole {
-            let mut end = 0;
+        if entry.scope != Scope::Strict {
             for (pos, _) in key.match_indices(' ') {
                 self.idx.prefixes.insert(key[..pos].into());
-                end = pos;
             }
-            let _ = end;
-            self.idx.prefixes.insert(key.as_str().into());
+            self.idx.prefixes.insert(key.into_boxed_str());
         }
-        self.idx.keys.insert(key.into_boxed_str(), entry);
     }
 }
 
 fn build() -> Index {
     let mut b = Builder {
-        idx: Index { keys: FastMap::default(), prefixes: FastSet::default(), conflicts: Vec::new(), problems: Vec::new() },
+        idx: Index {
+            keys: FastMap::default(),
+            prefixes: FastSet::default(),
+            conflicts: Vec::new(),
+            problems: Vec::new(),
+        },
     };
     for line in PLACEHOLDERS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        b.insert(key_of(line), Entry { res: Resolution::Missing, via: "placeholder", scope: Scope::Whole });
-    }
-    for (file, text) in VOCABS {
-        load_vocab(&mut b, file, text);
+        b.insert(key_of(line), Entry { res: Resolution::Missing, via: "placeholder", scope: Scope::Strict });
     }
     for line in MODIFIERS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         b.insert(key_of(line), Entry { res: Resolution::Restriction, via: "modifier", scope: Scope::Any });
+    }
+    for (file, text) in VOCABS {
+        load_vocab(&mut b, file, text);
     }
     load_spdx(&mut b);
     load_families(&mut b);
@@ -222,6 +235,7 @@ fn load_vocab(b: &mut Builder, file: &str, text: &str) {
         }
         let scope = match cols[0].trim() {
             "=" => Scope::Whole,
+            "!" => Scope::Strict,
             "~" => Scope::Any,
             other => {
                 b.idx.problems.push(format!("{file}:{}: bad scope {other:?}", n + 1));
@@ -261,10 +275,14 @@ fn load_spdx(b: &mut Builder) {
         let scope = if single_word { Scope::ExactCase(id.name) } else { Scope::Any };
         b.insert(key, Entry { res, via: "spdx-id", scope });
     }
+    // Full names: where two current ids share a name (GFDL-1.1-invariants and
+    // GFDL-1.1-invariants-only), the explicit -only / -or-later id wins.
+    let explicit = |n: &str| n.ends_with("-only") || n.ends_with("-or-later");
+    ids.sort_by_key(|id| (id.is_deprecated(), !explicit(id.name), id.name));
     for id in &ids {
         let Some(res) = id_result(*id) else { continue };
         let key = key_of(id.full_name);
-        let scope = if key.contains(' ') { Scope::Any } else { Scope::Whole };
+        let scope = if key.contains(' ') { Scope::Any } else { Scope::Strict };
         b.insert(key, Entry { res, via: "spdx-name", scope });
     }
 }
@@ -283,7 +301,11 @@ fn load_families(b: &mut Builder) {
             b.idx.problems.push(format!("families.tsv:{}: expected 4 or 5 columns", n + 1));
             continue;
         }
-        let scope = if cols[0] == "~" { Scope::Any } else { Scope::Whole };
+        let scope = match cols[0] {
+            "~" => Scope::Any,
+            "!" => Scope::Strict,
+            _ => Scope::Whole,
+        };
         let gnu = cols.get(4).is_some_and(|k| *k == "gnu");
         let mut versions: Vec<(String, String)> = Vec::new();
         let mut bad = false;
@@ -325,12 +347,16 @@ fn load_families(b: &mut Builder) {
                 );
                 if gnu {
                     let later = expr.replace("-only", "-or-later");
-                    let only = Entry { res: Resolution::License(expr.clone()), via: "vocabulary", scope: vscope };
+                    let only =
+                        Entry { res: Resolution::License(expr.clone()), via: "vocabulary", scope: vscope };
                     b.insert(format!("{vkey} only"), only);
                     if spdx_ids::is_listed(&later) {
                         for suffix in ["+", "or later", "or any later", "or newer", "or higher", "later"] {
-                            let e =
-                                Entry { res: Resolution::License(later.clone()), via: "vocabulary", scope: vscope };
+                            let e = Entry {
+                                res: Resolution::License(later.clone()),
+                                via: "vocabulary",
+                                scope: vscope,
+                            };
                             b.insert(format!("{vkey} {}", key_of(suffix)), e);
                         }
                     }

@@ -2,6 +2,7 @@
 //! statements are judged once per distinct (license, version, license_url) and the verdict is
 //! reused for every row that carries the same strings.
 
+pub mod access;
 pub mod licenses;
 pub mod rules;
 pub mod url;
@@ -29,11 +30,11 @@ pub struct FindingSpec {
     pub message: String,
 }
 
-/// The judgement of one distinct license statement.
+/// The judgement of one distinct value (a license statement, an access restriction).
 #[derive(Debug, Clone)]
-pub struct LicenseVerdict {
-    /// The key it is counted under in `summary.by_license`: the SPDX expression, or
-    /// `missing` / `ambiguous` / `unrecognized`.
+pub struct Judgement {
+    /// For licenses, the key it is counted under in `summary.by_license`: the SPDX expression,
+    /// or `missing` / `ambiguous` / `unrecognized`. Empty when not counted.
     pub label: String,
     pub findings: Vec<FindingSpec>,
 }
@@ -63,7 +64,7 @@ impl Policy {
         raw: Option<&str>,
         version: Option<&str>,
         license_url: Option<&str>,
-    ) -> LicenseVerdict {
+    ) -> Judgement {
         let raw = raw.unwrap_or("");
         let shown = quote(raw);
         let shown_full = match version.map(str::trim).filter(|v| !v.is_empty()) {
@@ -109,10 +110,15 @@ impl Policy {
             Status::Exact | Status::Normalized => {
                 let expression = result.expression.clone().unwrap_or_default();
                 for (old, new) in &result.deprecated {
+                    let advice = if new.is_empty() {
+                        "SPDX names no replacement".to_string()
+                    } else {
+                        format!("write {new}")
+                    };
                     findings.push(self.spec(
                         Rule::LicenseDeprecatedId,
                         old,
-                        format!("`{old}` is a deprecated SPDX id; write {new}"),
+                        format!("`{old}` is a deprecated SPDX id; {advice}"),
                     ));
                 }
                 self.judge_expression(&expression, &shown_full, &mut findings);
@@ -134,7 +140,7 @@ impl Policy {
                 ));
             }
         }
-        LicenseVerdict { label, findings }
+        Judgement { label, findings }
     }
 
     fn judge_expression(&self, expression: &str, shown: &str, findings: &mut Vec<FindingSpec>) {

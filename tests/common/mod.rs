@@ -33,7 +33,11 @@ pub fn dpg_audit(args: &[&str]) -> Run {
         .unwrap_or_else(|e| panic!("cannot run dpg-audit: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "dpg-audit panicked: {stderr}");
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
 }
 
 /// `dpg-audit audit --format json --quiet <args>`.
@@ -73,7 +77,8 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch], compression: Compress
         .set_compression(compression)
         .set_max_row_group_row_count(Some(row_group_rows))
         .build();
-    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap_or_else(|e| panic!("{e}"));
+    let mut writer =
+        ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap_or_else(|e| panic!("{e}"));
     for b in batches {
         writer.write(b).unwrap_or_else(|e| panic!("write: {e}"));
     }

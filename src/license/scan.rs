@@ -1,0 +1,197 @@
+//! Layer 6: statements that are not one name: lists ("cc-by-sa-3.0,gfdl", "A and B") and prose
+//! ("This dataset is released under the CC BY 4.0 license.").
+//!
+//! The scanner walks the tokens once, taking at each position the longest of: a known key (names,
+//! ids, vocabulary, restriction phrases), a Creative Commons span, or a URL. Then:
+//! - a restriction phrase outside any license name ("for non-commercial use", "research only",
+//!   "modified") makes the statement unknown: it is not the license it names;
+//! - a generic public-domain statement next to a public-domain tool ("CC0: Public Domain"), and a
+//!   family next to one of its members ("Open Government Licence 3.0 (OGL)") add nothing;
+//! - one license left: that license; several, or a family: ambiguous with all candidates (a
+//!   list joined by commas or "and" does not say whether all apply or any one does);
+//! - nothing: unknown.
+
+use super::Resolution;
+use super::cc;
+use super::cleanup::{Kind, Tokens};
+use super::url;
+use super::vocab::{self, Entry, Scope};
+
+/// What the public-domain statement of ScanCode is called.
+pub const PUBLIC_DOMAIN_REF: &str = "LicenseRef-scancode-public-domain";
+
+/// Licenses that are themselves public-domain tools: they absorb a bare "public domain".
+const PUBLIC_DOMAIN_TOOLS: &[&str] = &["CC0-1.0", "CC-PDM-1.0", "CC-PDDC", "PDDL-1.0", "Unlicense"];
+
+/// Bare-word SPDX ids that are also ordinary words: never taken from prose.
+const PROSE_BLOCKLIST: &[&str] = &["JSON", "DOC", "LOOP", "GD", "TCL", "FBM", "SWL", "OML", "NRL"];
+
+/// Mixed-case bare-word ids that are safe in prose without a following "license".
+const PROSE_ALLOW: &[&str] = &["Zlib", "Unlicense", "PostgreSQL", "MirOS", "Sleepycat"];
+
+#[derive(Debug, Clone)]
+struct Mention {
+    res: Resolution,
+    start: usize,
+    end: usize,
+    via: &'static str,
+}
+
+/// Whether the source after token `i` continues with the word "license"/"licence".
+fn followed_by_license(t: &Tokens, src: &str, i: usize) -> bool {
+    let end = t.toks[i].src_end as usize;
+    let rest = src.get(end..).unwrap_or("").trim_start_matches([' ', '-']);
+    let head = rest.get(..7).unwrap_or("");
+    head.eq_ignore_ascii_case("license") || head.eq_ignore_ascii_case("licence")
+}
+
+/// How a key may be used at a prose position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    No,
+    Full,
+    /// Only as a hint that makes the statement ambiguous.
+    Weak,
+}
+
+fn scope_allows(e: &Entry, t: &Tokens, src: &str, i: usize, end: usize) -> Use {
+    let ok = match e.scope {
+        Scope::Any => true,
+        Scope::Strict => false,
+        Scope::Whole => {
+            return if matches!(e.res, Resolution::License(_) | Resolution::Ambiguous(_)) {
+                Use::Weak
+            } else {
+                Use::No
+            };
+        }
+        Scope::ExactCase(id) => {
+            end == i + 1
+                && t.src(src, i) == id
+                && !PROSE_BLOCKLIST.contains(&id)
+                && (followed_by_license(t, src, i)
+                    || PROSE_ALLOW.contains(&id)
+                    || (id.len() >= 3 && id.bytes().all(|b| b.is_ascii_uppercase())))
+        }
+    };
+    if ok { Use::Full } else { Use::No }
+}
+
+/// The longest key starting at token `i` that may match inside prose.
+fn longest_key(t: &Tokens, src: &str, i: usize, buf: &mut String) -> Option<(&'static Entry, usize, Use)> {
+    buf.clear();
+    let mut best = None;
+    let mut j = i;
+    while j < t.len() && t.is_term(j) {
+        if j > i {
+            buf.push(' ');
+        }
+        buf.push_str(t.get(j));
+        if !vocab::is_prefix(buf) {
+            break;
+        }
+        if let Some(e) = vocab::lookup(buf) {
+            let u = scope_allows(e, t, src, i, j + 1);
+            if u != Use::No {
+                best = Some((e, j + 1, u));
+            }
+        }
+        j += 1;
+    }
+    best
+}
+
+/// Scans tokens for license mentions and combines them (see the module docs).
+pub fn scan(t: &Tokens, src: &str) -> (Resolution, &'static str) {
+    let mut mentions: Vec<Mention> = Vec::new();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < t.len() {
+        match t.toks[i].kind {
+            Kind::Url => {
+                let res = url::parse_url(t.get(i)).unwrap_or(Resolution::Unrecognized);
+                mentions.push(Mention { res, start: i, end: i + 1, via: "url" });
+                i += 1;
+                continue;
+            }
+            Kind::Open | Kind::Close | Kind::Plus => {
+                i += 1;
+                continue;
+            }
+            Kind::Word | Kind::Num => {}
+        }
+        let key = longest_key(t, src, i, &mut buf);
+        let span = if t.toks[i].kind == Kind::Word { cc::parse_span(t, i) } else { None };
+        let key_end = key.map_or(0, |(_, e, _)| e);
+        match (key, span) {
+            (_, Some((res, end))) if end > key_end && end > i => {
+                mentions.push(Mention { res, start: i, end, via: "cc-name" });
+                i = end;
+            }
+            (Some((e, end, u)), _) => {
+                let res = match (&e.res, u) {
+                    (Resolution::License(l), Use::Weak) => Resolution::Ambiguous(vec![l.clone()]),
+                    (r, _) => r.clone(),
+                };
+                mentions.push(Mention { res, start: i, end, via: e.via });
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    combine(t, &mentions)
+}
+
+fn combine(t: &Tokens, mentions: &[Mention]) -> (Resolution, &'static str) {
+    let terms = (0..t.len()).filter(|&i| t.is_term(i) || t.toks[i].kind == Kind::Url).count();
+    let covered: usize = mentions
+        .iter()
+        .map(|m| (m.start..m.end).filter(|&i| t.is_term(i) || t.toks[i].kind == Kind::Url).count())
+        .sum();
+    let whole = mentions.len() == 1 && covered == terms;
+    let via = if whole { mentions[0].via } else { "prose" };
+
+    let mut licenses: Vec<String> = Vec::new();
+    let mut families: Vec<Vec<String>> = Vec::new();
+    let mut not_license = false;
+    let mut restricted = false;
+    for m in mentions {
+        match &m.res {
+            Resolution::License(e) => {
+                if !licenses.contains(e) {
+                    licenses.push(e.clone());
+                }
+            }
+            Resolution::Ambiguous(c) => families.push(c.clone()),
+            Resolution::NotLicense => not_license = true,
+            Resolution::Restriction => restricted = true,
+            Resolution::Missing | Resolution::Unrecognized => {}
+        }
+    }
+    if whole {
+        return (mentions[0].res.clone(), via);
+    }
+    if restricted {
+        return (Resolution::Restriction, via);
+    }
+    if licenses.len() > 1 && licenses.iter().any(|l| PUBLIC_DOMAIN_TOOLS.contains(&l.as_str())) {
+        licenses.retain(|l| l != PUBLIC_DOMAIN_REF);
+    }
+    families.retain(|cands| !licenses.iter().any(|l| cands.contains(l)));
+    if licenses.is_empty() && families.is_empty() {
+        let res = if not_license { Resolution::NotLicense } else { Resolution::Unrecognized };
+        return (res, if mentions.is_empty() { "none" } else { via });
+    }
+    if licenses.len() == 1 && families.is_empty() && !not_license {
+        return (Resolution::License(licenses.remove(0)), via);
+    }
+    let mut cands = licenses;
+    for f in families {
+        for c in f {
+            if !cands.contains(&c) {
+                cands.push(c);
+            }
+        }
+    }
+    (Resolution::Ambiguous(cands), via)
+}
