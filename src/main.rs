@@ -73,14 +73,15 @@ fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {
                 )
             }
             NormalizeFormat::Json => {
-                let line = serde_json::json!({
-                    "input": input,
-                    "expression": n.expression,
-                    "status": n.status,
-                    "candidates": n.candidates,
-                    "via": n.via,
-                });
-                writeln!(out, "{line}")
+                let line = NormalizeLine {
+                    input,
+                    expression: n.expression.as_deref(),
+                    status: n.status,
+                    candidates: &n.candidates,
+                    via: n.via,
+                };
+                let json = serde_json::to_string(&line).map_err(std::io::Error::other)?;
+                writeln!(out, "{json}")
             }
         }
     };
@@ -105,4 +106,14 @@ fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// One line of `normalize --format json`, keys in the contract's order.
+#[derive(serde::Serialize)]
+struct NormalizeLine<'a> {
+    input: &'a str,
+    expression: Option<&'a str>,
+    status: dpg_audit::license::Status,
+    candidates: &'a [String],
+    via: &'static str,
 }
