@@ -63,12 +63,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "Top findings")?;
         for g in report.groups.iter().take(MAX_GROUPS) {
             let key = if g.key.is_empty() { String::new() } else { format!("  \"{}\"", g.key) };
-            let collection_wide = Rule::from_code(&g.rule)
-                .and_then(|r| r.doc())
-                .is_some_and(|d| d.scope == Scope::Collection)
-                || g.examples.is_empty();
-            let count =
-                if collection_wide { "collection".to_string() } else { format!("{} item(s)", thousands(g.count)) };
+            let collection_wide =
+                Rule::from_code(&g.rule).and_then(|r| r.doc()).is_some_and(|d| d.scope == Scope::Collection)
+                    || g.examples.is_empty();
+            let count = if collection_wide {
+                "collection".to_string()
+            } else {
+                format!("{} item(s)", thousands(g.count))
+            };
             writeln!(out, "  {} {}{key}: {count}", g.severity.as_str(), g.rule)?;
             writeln!(out, "      {}", g.message)?;
             if !g.examples.is_empty() {
