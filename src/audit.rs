@@ -24,6 +24,11 @@ use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
 /// threads x batch stays a few MB.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 
+/// Distinct values remembered across workers, and per worker. Real license columns hold a few
+/// hundred distinct strings; the caps only matter for columns of unique free text.
+const SHARED_CACHE_CAP: usize = 1 << 20;
+const LOCAL_CACHE_CAP: usize = 1 << 16;
+
 /// How many example items each finding group keeps.
 const EXAMPLES: usize = 3;
 
@@ -214,7 +219,11 @@ impl LicenseCache {
             return v.clone();
         }
         let v = Arc::new(judge());
-        map.insert(key.to_string(), v.clone());
+        // A column of unique free text (an access note per item) must not make memory grow with
+        // the manifest: past the cap, values are judged without being remembered.
+        if map.len() < SHARED_CACHE_CAP {
+            map.insert(key.to_string(), v.clone());
+        }
         v
     }
 }
@@ -486,6 +495,12 @@ impl<'a> Accum<'a> {
         }
         if let Some(&slot) = self.local.get(self.key_buf.as_str()) {
             return slot;
+        }
+        if self.local.len() >= LOCAL_CACHE_CAP {
+            // Slots are only used within the current row, so starting over is safe; group and
+            // label indices live elsewhere and stay valid.
+            self.local.clear();
+            self.verdicts.clear();
         }
         let key = self.key_buf.clone();
         let policy = self.policy;

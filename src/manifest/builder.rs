@@ -74,6 +74,8 @@ impl BatchBuilder {
         }
         let columns: Vec<ArrayRef> =
             self.builders.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+        // Cannot fail: every push appends to every builder, so the columns have equal lengths and
+        // the schema's types; and there is at least one column (license is always mapped).
         let batch = RecordBatch::try_new(self.schema.clone(), columns).ok()?;
         let item = ItemBatch {
             manifest: self.manifest,
