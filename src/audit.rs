@@ -110,18 +110,21 @@ fn scan<'a>(
     let rx = Mutex::new(rx);
     let abort = AtomicBool::new(false);
     let progress = Progress::new(opts.progress);
+    if progress.is_shown() {
+        // Parquet footers give exact row counts; for other formats the bar stays a counter.
+        let counts: Option<Vec<u64>> =
+            manifests.iter().map(|m| manifest::parquet::row_count(&m.path)).collect();
+        if let Some(counts) = counts {
+            progress.set_total(counts.iter().sum());
+        }
+    }
     let results: Mutex<Vec<Accum>> = Mutex::new(Vec::new());
 
     let read_result = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let tx = tx;
             for (i, m) in manifests.iter().enumerate() {
-                let mut sink = |unit: Unit| {
-                    if let Unit::RowGroup(task) = &unit {
-                        progress.expect(task.rows);
-                    }
-                    !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok()
-                };
+                let mut sink = |unit: Unit| !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok();
                 manifest::read(i, m, read_opts, &mut sink)?;
                 if abort.load(Ordering::Relaxed) {
                     break;

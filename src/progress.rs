@@ -1,11 +1,11 @@
 //! Progress on stderr, only when stderr is a terminal and the user did not ask for quiet.
-//! Workers add rows as they finish batches; the reader announces rows it knows are coming
-//! (Parquet footers give exact counts), which turns the spinner into a bar with an ETA.
+//! Workers add rows as they finish batches. When every manifest is Parquet, the footers give the
+//! exact total up front, which turns the counter into a bar with an ETA.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 #[derive(Debug)]
 pub struct Progress {
@@ -19,11 +19,27 @@ impl Progress {
             return Progress { bar: None };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}") {
-            bar.set_style(style);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {human_pos} rows  {rate}  {elapsed}") {
+            bar.set_style(style.with_key("rate", rate));
         }
         bar.enable_steady_tick(Duration::from_millis(250));
         Progress { bar: Some(bar) }
+    }
+
+    pub fn is_shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// The total rows, known up front (switches to a bar with an ETA).
+    pub fn set_total(&self, rows: u64) {
+        if let Some(bar) = &self.bar {
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:30} {human_pos}/{human_len} rows  {rate}  ETA {eta}")
+            {
+                bar.set_style(style.with_key("rate", rate));
+            }
+            bar.set_length(rows);
+        }
     }
 
     /// Rows evaluated.
@@ -33,23 +49,13 @@ impl Progress {
         }
     }
 
-    /// Rows known to be coming (switches to a bar with an ETA).
-    pub fn expect(&self, rows: u64) {
-        if let Some(bar) = &self.bar {
-            if bar.length().is_none()
-                && let Ok(style) = ProgressStyle::with_template(
-                    "{bar:30} {human_pos}/{human_len} rows  {per_sec}  ETA {eta}",
-                )
-            {
-                bar.set_style(style);
-            }
-            bar.inc_length(rows);
-        }
-    }
-
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
+}
+
+fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{} rows/s", HumanCount(state.per_sec() as u64));
 }

@@ -298,3 +298,32 @@ fn json_report_has_exactly_the_contract_keys() {
     }
     assert_eq!(r["findings"][0]["message"], "CC-BY-NC-4.0 is not acceptable for open data: NonCommercial");
 }
+
+#[test]
+fn license_url_is_normalized_and_compared_and_deprecated_ids_are_info() {
+    let dir = tempdir();
+    let path = write(
+        dir.path(),
+        "m.csv",
+        "id,license,license_url,url\n\
+         1,CC-BY-4.0,https://creativecommons.org/licenses/by/4.0/,https://example.org/1\n\
+         2,CC-BY-4.0,https://creativecommons.org/licenses/by-nc/4.0/legalcode,https://example.org/2\n\
+         3,cc-by-4.0,,https://example.org/3\n",
+    );
+    let run = audit_json(&["--type", "content", p(&path)]);
+    let r = run.json();
+    assert_eq!(rule_count(&r, "license-url-mismatch"), 1, "{}", run.stdout);
+    let f = first_item_finding(&r);
+    assert_eq!(f["rule"], "license-url-mismatch");
+    assert_eq!(f["row"], 2);
+    assert!(f["message"].as_str().unwrap_or("").contains("CC-BY-NC-4.0"));
+    // A case variant of an SPDX id is the same license, not a finding.
+    assert_eq!(r["summary"]["by_license"]["CC-BY-4.0"], 3);
+
+    let gpl = write(dir.path(), "s.csv", "id,license,url\n1,GPL-2.0,https://example.org/1\n");
+    let r = audit_json(&["--type", "software", p(&gpl)]).json();
+    assert_eq!(rule_count(&r, "license-deprecated-id"), 1);
+    assert_eq!(r["summary"]["by_license"]["GPL-2.0-only"], 1);
+    // Info findings alone do not change the verdict.
+    assert_eq!(r["verdict"], "pass");
+}

@@ -72,6 +72,18 @@ pub fn read(
     Ok(())
 }
 
+/// Rows in a Parquet file per its footer; `None` for anything else or an unreadable file (the
+/// scan reports those properly).
+pub fn row_count(path: &std::path::Path) -> Option<u64> {
+    if super::detect_format(path).ok()? != super::Format::Parquet {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
+    use parquet::file::reader::FileReader;
+    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+}
+
 /// A type we cannot read as text is a file-level error; find it before any row is decoded.
 fn check_type(manifest: &Manifest, field: Field, name: &str, arrow_field: &ArrowField) -> Result<()> {
     let empty = arrow_array::new_empty_array(arrow_field.data_type());
