@@ -16,6 +16,7 @@ use crate::config::{Config, DpgType};
 use crate::dedup::{Duplicate, IdCollector};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
+use crate::policy::collection::{self, HostTally};
 use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
 use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
@@ -28,6 +29,10 @@ pub const DEFAULT_BATCH_SIZE: usize = 8192;
 /// hundred distinct strings; the caps only matter for columns of unique free text.
 const SHARED_CACHE_CAP: usize = 1 << 20;
 const LOCAL_CACHE_CAP: usize = 1 << 16;
+
+/// Distinct hosts tallied per worker before the rest are counted together.
+const HOST_CAP: usize = 10_000;
+const OTHER_HOSTS: &str = "(other hosts)";
 
 /// How many example items each finding group keeps.
 const EXAMPLES: usize = 3;
@@ -83,13 +88,15 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
     let policy = Policy {
         dpg_type: opts.dpg_type.or(config.dpg_type).unwrap_or_default(),
         profile: config.profile.clone().unwrap_or_else(|| "dpg".to_string()),
+        locations: collection::Locations::from_config(&config)?,
     };
+    let declared = collection::declared_licenses(&config)?;
     let read_opts = ReadOptions { overrides, batch_size: opts.batch_size.max(1) };
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
 
     let cache = LicenseCache::default();
     let acc = scan(&manifests, &read_opts, &policy, &cache, threads, opts)?;
-    build_report(acc, &manifests, &policy, &config, opts.max_findings)
+    build_report(acc, &manifests, &policy, &config, &declared, opts.max_findings)
 }
 
 /// Reads every manifest and evaluates every row, in parallel.
@@ -277,6 +284,7 @@ struct Accum<'a> {
     label_index: HashMap<String, usize>,
     rows: Vec<u64>,
     has_url: Vec<bool>,
+    hosts: HashMap<String, HostTally>,
     items_with_errors: u64,
     findings: BinaryHeap<Retained>,
     max_findings: usize,
@@ -304,6 +312,7 @@ impl<'a> Accum<'a> {
             label_index: HashMap::new(),
             rows: vec![0; manifests],
             has_url: vec![false; manifests],
+            hosts: HashMap::new(),
             items_with_errors: 0,
             findings: BinaryHeap::new(),
             max_findings,
@@ -444,9 +453,14 @@ impl<'a> Accum<'a> {
             if url.is_some() {
                 let problem = match get(&url, i).map(str::trim).filter(|u| !u.is_empty()) {
                     None => Some((Rule::AccessLocationMissing, None, 8usize)),
-                    Some(u) => crate::policy::url::check(u)
-                        .err()
-                        .map(|p| (Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
+                    Some(u) => match crate::policy::url::check(u) {
+                        Ok(host) => {
+                            let covered = self.policy.locations.covers(host, u);
+                            self.tally_host(host, covered);
+                            None
+                        }
+                        Err(p) => Some((Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
+                    },
                 };
                 if let Some((rule, detail, slot)) = problem {
                     let g = match url_groups[slot] {
@@ -481,6 +495,23 @@ impl<'a> Accum<'a> {
         }
         // Problems are sorted by index, so all were consumed; anything left is a reader bug.
         debug_assert!(problems.next().is_none());
+    }
+
+    /// Counts an item's host (as written; case is folded once at the end). Past [`HOST_CAP`] distinct
+    /// ones the rest share one entry, so memory stays bounded (the verdict is scattered anyway).
+    fn tally_host(&mut self, host: &str, covered: bool) {
+        let tally = match self.hosts.get_mut(host) {
+            Some(t) => t,
+            None => {
+                let key =
+                    if self.hosts.len() < HOST_CAP { host.to_string() } else { OTHER_HOSTS.to_string() };
+                self.hosts.entry(key).or_default()
+            }
+        };
+        tally.items += 1;
+        if !covered {
+            tally.uncovered += 1;
+        }
     }
 
     /// Finds (or judges) the verdict for a value; returns its slot. The key is built in a reused
@@ -552,6 +583,11 @@ impl<'a> Accum<'a> {
         for (i, h) in other.has_url.iter().enumerate() {
             self.has_url[i] |= h;
         }
+        for (host, t) in other.hosts {
+            let mine = self.hosts.entry(host).or_default();
+            mine.items += t.items;
+            mine.uncovered += t.uncovered;
+        }
         self.items_with_errors += other.items_with_errors;
         for g in other.groups {
             let i = self.group(g.rule, g.severity, &g.key, &g.message);
@@ -585,6 +621,7 @@ fn build_report(
     manifests: &[Manifest],
     policy: &Policy,
     config: &Config,
+    declared: &[String],
     max_findings: usize,
 ) -> Result<Report> {
     let items: u64 = acc.rows.iter().sum();
@@ -648,29 +685,26 @@ fn build_report(
         }
     }
 
-    // Collection-level: more than one identified license. The DPG rule excludes open-plus-closed
-    // mixes outright (those items already carry errors); a mix of approved licenses is a question
-    // the sources leave open (dpg-rules.md section 2), so it is a warning for a reviewer.
-    let mut identified: Vec<(&str, u64)> = acc
-        .labels
-        .iter()
-        .filter(|(l, n)| *n > 0 && !matches!(l.as_str(), "missing" | "ambiguous" | "unrecognized"))
-        .map(|(l, n)| (l.as_str(), *n))
-        .collect();
-    if identified.len() > 1 {
-        identified.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let listed: Vec<String> = identified.iter().map(|(l, n)| format!("{l} ({n})")).collect();
-        let rule = Rule::MixedLicensing;
-        let message = format!("items carry {} distinct licenses: {}", identified.len(), listed.join(", "));
-        let g = acc.group(rule, rule.default_severity(), "", &message);
+    // Collection rules, from the merged tallies.
+    let labels: BTreeMap<String, u64> = acc.labels.iter().cloned().collect();
+    let mut hosts: BTreeMap<String, HostTally> = BTreeMap::new();
+    for (host, t) in &acc.hosts {
+        // Workers lowercase independently; fold again so one host is one entry.
+        let e = hosts.entry(host.to_ascii_lowercase()).or_default();
+        e.items += t.items;
+        e.uncovered += t.uncovered;
+    }
+    for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
+        let severity = f.rule.default_severity();
+        let g = acc.group(f.rule, severity, &f.key, &f.message);
         acc.groups[g].count += 1;
         collection_findings.push(Finding {
-            rule: rule.code().to_string(),
-            severity: rule.default_severity(),
+            rule: f.rule.code().to_string(),
+            severity,
             item: None,
             manifest: None,
             row: None,
-            message,
+            message: f.message,
             value: None,
         });
     }

@@ -3,6 +3,7 @@
 //! reused for every row that carries the same strings.
 
 pub mod access;
+pub mod collection;
 pub mod licenses;
 pub mod rules;
 pub mod url;
@@ -18,6 +19,8 @@ use licenses::Class;
 pub struct Policy {
     pub dpg_type: DpgType,
     pub profile: String,
+    /// The home URL and mirrors that count as the collection's one location.
+    pub locations: collection::Locations,
 }
 
 /// A finding before it is attached to an item.
