@@ -285,6 +285,8 @@ struct Accum<'a> {
     rows: Vec<u64>,
     has_url: Vec<bool>,
     hosts: HashMap<String, HostTally>,
+    run_host: String,
+    run_tally: HostTally,
     items_with_errors: u64,
     findings: BinaryHeap<Retained>,
     max_findings: usize,
@@ -313,6 +315,8 @@ impl<'a> Accum<'a> {
             rows: vec![0; manifests],
             has_url: vec![false; manifests],
             hosts: HashMap::new(),
+            run_host: String::new(),
+            run_tally: HostTally::default(),
             items_with_errors: 0,
             findings: BinaryHeap::new(),
             max_findings,
@@ -497,21 +501,36 @@ impl<'a> Accum<'a> {
         debug_assert!(problems.next().is_none());
     }
 
-    /// Counts an item's host (as written; case is folded once at the end). Past [`HOST_CAP`] distinct
-    /// ones the rest share one entry, so memory stays bounded (the verdict is scattered anyway).
+    /// Counts an item's host (as written; case is folded once at the end). Items of one host come
+    /// in long runs, so the current run is tallied apart and flushed into the map when the host
+    /// changes. Past [`HOST_CAP`] distinct hosts the rest share one entry, keeping memory bounded.
     fn tally_host(&mut self, host: &str, covered: bool) {
-        let tally = match self.hosts.get_mut(host) {
+        if self.run_host != host {
+            self.flush_host_run();
+            self.run_host.clear();
+            self.run_host.push_str(host);
+        }
+        self.run_tally.items += 1;
+        if !covered {
+            self.run_tally.uncovered += 1;
+        }
+    }
+
+    fn flush_host_run(&mut self) {
+        let run = std::mem::take(&mut self.run_tally);
+        if run.items == 0 {
+            return;
+        }
+        let tally = match self.hosts.get_mut(self.run_host.as_str()) {
             Some(t) => t,
             None => {
                 let key =
-                    if self.hosts.len() < HOST_CAP { host.to_string() } else { OTHER_HOSTS.to_string() };
+                    if self.hosts.len() < HOST_CAP { self.run_host.clone() } else { OTHER_HOSTS.to_string() };
                 self.hosts.entry(key).or_default()
             }
         };
-        tally.items += 1;
-        if !covered {
-            tally.uncovered += 1;
-        }
+        tally.items += run.items;
+        tally.uncovered += run.uncovered;
     }
 
     /// Finds (or judges) the verdict for a value; returns its slot. The key is built in a reused
@@ -576,7 +595,9 @@ impl<'a> Accum<'a> {
         self.verdicts[slot].has_error
     }
 
-    fn merge(&mut self, other: Accum) -> Result<()> {
+    fn merge(&mut self, mut other: Accum) -> Result<()> {
+        self.flush_host_run();
+        other.flush_host_run();
         for (i, n) in other.rows.iter().enumerate() {
             self.rows[i] += n;
         }
@@ -686,6 +707,7 @@ fn build_report(
     }
 
     // Collection rules, from the merged tallies.
+    acc.flush_host_run();
     let labels: BTreeMap<String, u64> = acc.labels.iter().cloned().collect();
     let mut hosts: BTreeMap<String, HostTally> = BTreeMap::new();
     for (host, t) in &acc.hosts {
