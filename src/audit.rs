@@ -17,6 +17,7 @@ use crate::dedup::{Duplicate, IdCollector};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
 use crate::policy::collection::{self, HostTally};
+use crate::policy::exceptions::Exceptions;
 use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
 use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
@@ -89,6 +90,10 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
         dpg_type: opts.dpg_type.or(config.dpg_type).unwrap_or_default(),
         profile: config.profile.clone().unwrap_or_else(|| "dpg".to_string()),
         locations: collection::Locations::from_config(&config)?,
+        exceptions: Exceptions::from_config(
+            config.path.as_deref().unwrap_or(std::path::Path::new(crate::config::CONFIG_FILE)),
+            &config.exceptions,
+        )?,
     };
     let declared = collection::declared_licenses(&config)?;
     let read_opts = ReadOptions { overrides, batch_size: opts.batch_size.max(1) };
@@ -245,7 +250,6 @@ struct LocalVerdict {
     groups: Vec<usize>,
     /// Slot in `labels` for license judgements.
     label: Option<usize>,
-    has_error: bool,
 }
 
 #[derive(Debug)]
@@ -257,6 +261,8 @@ struct GroupAcc {
     count: u64,
     /// The first items (by manifest, row), at most [`EXAMPLES`].
     examples: Vec<(usize, u64, String)>,
+    /// The exception (index) that waives these findings.
+    waived: Option<usize>,
 }
 
 /// A retained finding, ordered by position so the report keeps the first ones.
@@ -269,6 +275,7 @@ struct Retained {
     message: String,
     value: Option<String>,
     severity: Severity,
+    waived: Option<usize>,
 }
 
 /// One worker's results.
@@ -279,7 +286,7 @@ struct Accum<'a> {
     verdicts: Vec<LocalVerdict>,
     key_buf: String,
     groups: Vec<GroupAcc>,
-    group_index: HashMap<(Rule, String), usize>,
+    group_index: HashMap<(Rule, String, Option<usize>), usize>,
     labels: Vec<(String, u64)>,
     label_index: HashMap<String, usize>,
     rows: Vec<u64>,
@@ -326,7 +333,19 @@ impl<'a> Accum<'a> {
     }
 
     fn group(&mut self, rule: Rule, severity: Severity, key: &str, message: &str) -> usize {
-        if let Some(&i) = self.group_index.get(&(rule, key.to_string())) {
+        self.group_with(rule, severity, key, message, None)
+    }
+
+    /// The group of (rule, key), apart for findings waived by an exception.
+    fn group_with(
+        &mut self,
+        rule: Rule,
+        severity: Severity,
+        key: &str,
+        message: &str,
+        waived: Option<usize>,
+    ) -> usize {
+        if let Some(&i) = self.group_index.get(&(rule, key.to_string(), waived)) {
             return i;
         }
         let i = self.groups.len();
@@ -337,8 +356,9 @@ impl<'a> Accum<'a> {
             message: message.to_string(),
             count: 0,
             examples: Vec::new(),
+            waived,
         });
-        self.group_index.insert((rule, key.to_string()), i);
+        self.group_index.insert((rule, key.to_string(), waived), i);
         i
     }
 
@@ -353,6 +373,7 @@ impl<'a> Accum<'a> {
     }
 
     /// Counts a finding in its group, and keeps it when it is among the first `max_findings`.
+    /// Returns false when an exception waives it (it is counted in a waived group instead).
     fn record(
         &mut self,
         group: usize,
@@ -361,7 +382,18 @@ impl<'a> Accum<'a> {
         item: &dyn Fn() -> String,
         message: &dyn Fn() -> String,
         value: &dyn Fn() -> Option<String>,
-    ) {
+    ) -> bool {
+        let mut group = group;
+        let mut waived = None;
+        let rule = self.groups[group].rule;
+        if self.policy.exceptions.any_for(rule) {
+            if let Some(x) = self.policy.exceptions.waiver(rule, Some(&item())) {
+                let g = &self.groups[group];
+                let (severity, key, msg) = (g.severity, g.key.clone(), g.message.clone());
+                group = self.group_with(rule, severity, &key, &msg, Some(x));
+                waived = Some(x);
+            }
+        }
         let g = &mut self.groups[group];
         g.count += 1;
         let rule = g.rule;
@@ -374,7 +406,7 @@ impl<'a> Accum<'a> {
             g.examples.truncate(EXAMPLES);
         }
         if self.max_findings == 0 {
-            return;
+            return waived.is_none();
         }
         let keep = self.findings.len() < self.max_findings
             || self
@@ -390,11 +422,13 @@ impl<'a> Accum<'a> {
                 message: message(),
                 value: value(),
                 severity,
+                waived,
             });
             if self.findings.len() > self.max_findings {
                 self.findings.pop();
             }
         }
+        waived.is_none()
     }
 
     fn evaluate(&mut self, batch: &ItemBatch) {
@@ -426,8 +460,9 @@ impl<'a> Accum<'a> {
                         &p.message,
                     );
                     let msg = || p.message.clone();
-                    self.record(g, m, row, &item, &msg, &|| None);
-                    self.items_with_errors += 1;
+                    if self.record(g, m, row, &item, &msg, &|| None) {
+                        self.items_with_errors += 1;
+                    }
                 }
                 continue;
             }
@@ -483,8 +518,8 @@ impl<'a> Accum<'a> {
                         Some((u, p)) => format!("access URL `{}` {}", quote(u), p.describe()),
                         None => "no access URL for the item".to_string(),
                     };
-                    self.record(g, m, row, &item, &msg, &|| detail.map(|(u, _)| quote(u)));
-                    has_error |= rule.default_severity() == Severity::Error;
+                    let active = self.record(g, m, row, &item, &msg, &|| detail.map(|(u, _)| quote(u)));
+                    has_error |= active && rule.default_severity() == Severity::Error;
                 }
             }
 
@@ -567,9 +602,8 @@ impl<'a> Accum<'a> {
             .map(|f: &FindingSpec| self.group(f.rule, f.severity, &f.key, &f.message))
             .collect();
         let label = matches!(kind, Kind::License).then(|| self.label(&verdict.label));
-        let has_error = verdict.findings.iter().any(|f| f.severity == Severity::Error);
         let slot = self.verdicts.len();
-        self.verdicts.push(LocalVerdict { verdict, groups, label, has_error });
+        self.verdicts.push(LocalVerdict { verdict, groups, label });
         self.local.insert(key, slot);
         slot
     }
@@ -586,13 +620,15 @@ impl<'a> Accum<'a> {
         if let Some(label) = self.verdicts[slot].label {
             self.labels[label].1 += 1;
         }
+        let mut has_error = false;
         for j in 0..self.verdicts[slot].groups.len() {
             let g = self.verdicts[slot].groups[j];
             let verdict = Arc::clone(&self.verdicts[slot].verdict);
             let msg = || verdict.findings[j].message.clone();
-            self.record(g, m, row, item, &msg, value);
+            let active = self.record(g, m, row, item, &msg, value);
+            has_error |= active && verdict.findings[j].severity == Severity::Error;
         }
-        self.verdicts[slot].has_error
+        has_error
     }
 
     fn merge(&mut self, mut other: Accum) -> Result<()> {
@@ -611,7 +647,7 @@ impl<'a> Accum<'a> {
         }
         self.items_with_errors += other.items_with_errors;
         for g in other.groups {
-            let i = self.group(g.rule, g.severity, &g.key, &g.message);
+            let i = self.group_with(g.rule, g.severity, &g.key, &g.message, g.waived);
             let mine = &mut self.groups[i];
             mine.count += g.count;
             mine.examples.extend(g.examples);
@@ -679,8 +715,11 @@ fn build_report(
             let item = || d.id.clone();
             acc.record(g, d.manifest, d.row, &item, &msg, &|| Some(quote(&d.id)));
         }
-        // Count the duplicates that were not kept in memory.
-        acc.groups[g].count = dup_count;
+        // Count the duplicates that were not kept in memory (waived ones are counted by record).
+        let shown = dups.len() as u64;
+        if dup_count > shown {
+            acc.groups[g].count += dup_count - shown;
+        }
     }
 
     // Collection-level: a manifest without a url column cannot show a single location.
@@ -702,6 +741,7 @@ fn build_report(
                 row: None,
                 message,
                 value: None,
+                waived: None,
             });
         }
     }
@@ -718,7 +758,8 @@ fn build_report(
     }
     for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
         let severity = f.rule.default_severity();
-        let g = acc.group(f.rule, severity, &f.key, &f.message);
+        let waived = policy.exceptions.waiver(f.rule, None);
+        let g = acc.group_with(f.rule, severity, &f.key, &f.message, waived);
         acc.groups[g].count += 1;
         collection_findings.push(Finding {
             rule: f.rule.code().to_string(),
@@ -728,13 +769,17 @@ fn build_report(
             row: None,
             message: f.message,
             value: None,
+            waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.clone()),
         });
     }
 
     let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-    for g in &acc.groups {
-        *by_rule.entry(g.rule.code().to_string()).or_default() += g.count;
+    let mut waived: BTreeMap<String, u64> = BTreeMap::new();
+    for g in acc.groups.iter().filter(|g| g.count > 0) {
+        let counts = if g.waived.is_some() { &mut waived } else { &mut by_rule };
+        *counts.entry(g.rule.code().to_string()).or_default() += g.count;
     }
+    let reason = |x: Option<usize>| x.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.clone());
     let by_license: BTreeMap<String, u64> = acc.labels.iter().filter(|(_, n)| *n > 0).cloned().collect();
 
     let mut groups: Vec<Group> = acc
@@ -747,12 +792,14 @@ fn build_report(
             key: g.key,
             count: g.count,
             examples: g.examples.into_iter().map(|(_, _, item)| item).collect(),
+            waived: reason(g.waived),
             message: g.message,
         })
         .collect();
     groups.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
+        // Active findings first; waived ones after, still listed.
+        (a.waived.is_some().cmp(&b.waived.is_some()))
+            .then(b.severity.cmp(&a.severity))
             .then(b.count.cmp(&a.count))
             .then(a.rule.cmp(&b.rule))
             .then(a.key.cmp(&b.key))
@@ -772,11 +819,13 @@ fn build_report(
         row: Some(r.row),
         message: r.message,
         value: r.value,
+        waived: reason(r.waived),
     }));
 
-    let verdict = if groups.iter().any(|g| g.severity == Severity::Error) {
+    let active = |severity: Severity| groups.iter().any(|g| g.severity == severity && g.waived.is_none());
+    let verdict = if active(Severity::Error) {
         Verdict::Fail
-    } else if groups.iter().any(|g| g.severity == Severity::Warning) {
+    } else if active(Severity::Warning) {
         Verdict::Review
     } else {
         Verdict::Pass
@@ -793,7 +842,14 @@ fn build_report(
             name: config.name.clone(),
         },
         verdict,
-        summary: Summary { items, items_with_errors: acc.items_with_errors, by_rule, by_license },
+        summary: Summary {
+            items,
+            items_with_errors: acc.items_with_errors,
+            by_rule,
+            by_license,
+            waived,
+            unused_exceptions: policy.exceptions.unused(),
+        },
         groups,
         findings,
         findings_truncated,

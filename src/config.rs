@@ -65,6 +65,9 @@ pub struct Config {
     /// Column mapping: field name -> column name in the manifest.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// Justified exceptions: rule + items + reason.
+    #[serde(default)]
+    pub exceptions: Vec<crate::policy::exceptions::ExceptionConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod collection;
+pub mod exceptions;
 pub mod licenses;
 pub mod rules;
 pub mod url;
@@ -15,12 +16,14 @@ use crate::license::{self, Status};
 use licenses::Class;
 
 /// What the audit needs to know to judge items.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Policy {
     pub dpg_type: DpgType,
     pub profile: String,
     /// The home URL and mirrors that count as the collection's one location.
     pub locations: collection::Locations,
+    /// The steward's recorded exceptions.
+    pub exceptions: exceptions::Exceptions,
 }
 
 /// A finding before it is attached to an item.

@@ -74,6 +74,12 @@ pub struct Summary {
     pub items_with_errors: u64,
     pub by_rule: BTreeMap<String, u64>,
     pub by_license: BTreeMap<String, u64>,
+    /// Findings waived by the config's exceptions, per rule (absent when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub waived: BTreeMap<String, u64>,
+    /// Exceptions that waived nothing (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unused_exceptions: Vec<String>,
 }
 
 /// Findings of one rule that share a key (the same license string, the same URL problem, ...).
@@ -84,6 +90,9 @@ pub struct Group {
     pub key: String,
     pub count: u64,
     pub examples: Vec<String>,
+    /// The exception's reason, when these findings are waived (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<String>,
     /// The message of the group's first finding, for human-readable reports.
     #[serde(skip)]
     pub message: String,
@@ -99,12 +108,15 @@ pub struct Finding {
     pub row: Option<u64>,
     pub message: String,
     pub value: Option<String>,
+    /// The exception's reason, when waived (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<String>,
 }
 
 impl Report {
     /// Counts of findings at `severity`, over all rules.
     pub fn count(&self, severity: Severity) -> u64 {
-        self.groups.iter().filter(|g| g.severity == severity).map(|g| g.count).sum()
+        self.groups.iter().filter(|g| g.severity == severity && g.waived.is_none()).map(|g| g.count).sum()
     }
 
     pub fn has_rule(&self, rule: Rule) -> bool {

@@ -71,7 +71,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             } else {
                 format!("{} item(s)", thousands(g.count))
             };
-            writeln!(out, "  {} {}{key}: {count}", g.severity.as_str(), g.rule)?;
+            let severity = if g.waived.is_some() { "waived" } else { g.severity.as_str() };
+            writeln!(out, "  {severity} {}{key}: {count}", g.rule)?;
+            if let Some(reason) = &g.waived {
+                writeln!(out, "      waived by an exception: {reason}")?;
+            }
             writeln!(out, "      {}", g.message)?;
             if !g.examples.is_empty() {
                 writeln!(out, "      e.g. {}", g.examples.join(", "))?;
@@ -80,6 +84,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         if report.groups.len() > MAX_GROUPS {
             writeln!(out, "  ... {} more groups (see --format json)", report.groups.len() - MAX_GROUPS)?;
         }
+        writeln!(out)?;
+    }
+
+    for unused in &s.unused_exceptions {
+        writeln!(out, "warning: {unused}; remove it or fix its items")?;
+    }
+    if !s.unused_exceptions.is_empty() {
         writeln!(out)?;
     }
 
