@@ -386,13 +386,13 @@ impl<'a> Accum<'a> {
         let mut group = group;
         let mut waived = None;
         let rule = self.groups[group].rule;
-        if self.policy.exceptions.any_for(rule) {
-            if let Some(x) = self.policy.exceptions.waiver(rule, Some(&item())) {
-                let g = &self.groups[group];
-                let (severity, key, msg) = (g.severity, g.key.clone(), g.message.clone());
-                group = self.group_with(rule, severity, &key, &msg, Some(x));
-                waived = Some(x);
-            }
+        if self.policy.exceptions.any_for(rule)
+            && let Some(x) = self.policy.exceptions.waiver(rule, Some(&item()))
+        {
+            let g = &self.groups[group];
+            let (severity, key, msg) = (g.severity, g.key.clone(), g.message.clone());
+            group = self.group_with(rule, severity, &key, &msg, Some(x));
+            waived = Some(x);
         }
         let g = &mut self.groups[group];
         g.count += 1;

@@ -123,6 +123,11 @@ impl Config {
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let msg = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else { return msg };
+    if msg.starts_with("missing field") {
+        // toml points a missing field at the table that lacks it; line 1's key is not at fault.
+        let line_no = text.get(..span.start).unwrap_or(text).matches('\n').count() + 1;
+        return format!("line {line_no}: {msg}");
+    }
     let before = text.get(..span.start).unwrap_or(text);
     let line_no = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);

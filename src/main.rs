@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use dpg_audit::cli::{AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat};
+use dpg_audit::cli::{
+    AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
+};
+use dpg_audit::policy::rules::{self, Rule};
 use dpg_audit::report::{self, Verdict};
 
 fn main() -> ExitCode {
@@ -14,6 +17,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Audit(args) => audit(args),
         Command::Normalize(args) => normalize(args),
+        Command::Rules(args) => rules_cmd(args),
     };
     match outcome {
         Ok(code) => code,
@@ -53,6 +57,24 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         Verdict::Pass => false,
     };
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {
+    let docs = rules::docs()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.command.unwrap_or(RulesCommand::List) {
+        RulesCommand::List => rules::write_list(&mut out, docs),
+        RulesCommand::Explain { code } => {
+            let rule = Rule::lookup(&code)?;
+            let doc = rule.doc().ok_or_else(|| format!("no documentation for rule `{}`", rule.code()))?;
+            rules::write_explain(&mut out, doc)
+        }
+    };
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {

@@ -23,6 +23,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Normalize license strings to SPDX expressions (one per line on stdin when none are given).
     Normalize(NormalizeArgs),
+    /// The rules, with their documentation (`rules` alone lists them).
+    Rules(RulesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +80,24 @@ pub struct NormalizeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = NormalizeFormat::Tsv)]
     pub format: NormalizeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: Option<RulesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// One line per rule: code, scope, default severity, summary.
+    List,
+    /// A rule's full documentation: why it matters, an example, how to fix it, sources.
+    Explain {
+        /// Rule code, e.g. license-not-approved.
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,7 @@
 //! everything a person reads about a rule (scope, default severity, summary) lives in its file
 //! under `rules/rules/`, the one source every report renders from.
 
+use std::io::{self, Write};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -75,14 +76,24 @@ rules! {
     ManifestRowInvalid => "manifest-row-invalid",
 }
 
-/// The documentation of one rule, as written in its file.
+/// The documentation of one rule, as written in its file. Every field is required and non-empty:
+/// `rules explain`, report appendices and SARIF `rules[]` all render from it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDoc {
     pub code: String,
     pub scope: Scope,
     pub severity: Severity,
+    /// One sentence: when the rule fires.
     pub summary: String,
+    /// Why it matters for DPG recognition.
+    pub rationale: String,
+    /// A manifest value or situation that triggers the rule, and what to do instead.
+    pub example: String,
+    /// One line: how to fix it (shown beside findings).
+    pub fix: String,
+    /// Sources, as `owner/repo:path`, `owner/repo#issue` or a page title.
+    pub references: Vec<String>,
 }
 
 /// Every rule's doc, parsed once. A broken file is reported with its path and the key at fault.
@@ -91,7 +102,7 @@ static DOCS: LazyLock<Result<Vec<RuleDoc>, String>> = LazyLock::new(|| {
         .iter()
         .map(|rule| {
             let (path, text) = rule.doc_source();
-            let doc: RuleDoc = toml::from_str(text).map_err(|e| format!("{path}: {}", e.message().trim()))?;
+            let doc = parse_doc(path, text)?;
             if doc.code != rule.code() {
                 return Err(format!("{path}: key `code` is `{}`, expected `{}`", doc.code, rule.code()));
             }
@@ -100,9 +111,243 @@ static DOCS: LazyLock<Result<Vec<RuleDoc>, String>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The rule docs, or the message naming the file that is broken.
+/// The rule docs in the order of [`Rule::ALL`], or the message naming the file that is broken.
 pub fn docs() -> Result<&'static [RuleDoc], String> {
     DOCS.as_ref().map(Vec::as_slice).map_err(Clone::clone)
+}
+
+/// Parses and checks one rule file; `path` is only used in the message. Errors read
+/// `path: key `name` (line L, column C): what is wrong`.
+pub fn parse_doc(path: &str, text: &str) -> Result<RuleDoc, String> {
+    let doc: RuleDoc =
+        toml::from_str(text).map_err(|e| format!("{path}: {}", describe_toml_error(text, &e)))?;
+    let texts = [
+        ("code", &doc.code),
+        ("summary", &doc.summary),
+        ("rationale", &doc.rationale),
+        ("example", &doc.example),
+        ("fix", &doc.fix),
+    ];
+    for (key, value) in texts {
+        if value.trim().is_empty() {
+            return Err(format!("{path}: key `{key}` is empty"));
+        }
+    }
+    if doc.fix.contains('\n') {
+        return Err(format!("{path}: key `fix` must be one line"));
+    }
+    if doc.references.is_empty() {
+        return Err(format!("{path}: key `references` is empty; name at least one source"));
+    }
+    if let Some(i) = doc.references.iter().position(|r| r.trim().is_empty()) {
+        return Err(format!("{path}: key `references`: entry {} is empty", i + 1));
+    }
+    Ok(doc)
+}
+
+/// A toml error as `key `name` (line L, column C): message`. toml points a type error at the
+/// value (possibly lines below its key, inside an array or a multi-line string), an unknown or
+/// duplicate key at the key itself, and a missing key at offset 0; each gets the key it is about.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let msg = err.message().trim().replace('\n', " ");
+    if let Some(field) = msg.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        return format!("key `{field}` is missing");
+    }
+    let Some(span) = err.span() else { return msg };
+    let start = span.start.min(text.len());
+    let before = text.get(..start).unwrap_or(text);
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(1, |s| s.chars().count() + 1);
+    match key_at(text, start) {
+        Some(key) => format!("key `{key}` (line {line_no}, column {col}): {msg}"),
+        None => format!("line {line_no}, column {col}: {msg}"),
+    }
+}
+
+/// The key whose `key = value` holds byte offset `pos`: the last key line starting at or before
+/// it, skipping lines inside multi-line strings; qualified by its `[table]` header if any.
+fn key_at(text: &str, pos: usize) -> Option<String> {
+    let mut table: Option<&str> = None;
+    let mut key: Option<(Option<&str>, &str)> = None;
+    let mut open_string: Option<&str> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > pos {
+            break;
+        }
+        offset += line.len();
+        if let Some(delim) = open_string {
+            if line.matches(delim).count() % 2 == 1 {
+                open_string = None;
+            }
+            continue;
+        }
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[').and_then(|t| t.split(']').next()) {
+            table = Some(header.trim_matches(['[', ' ']));
+            key = None;
+            continue;
+        }
+        let Some((name, value)) = trimmed.split_once('=') else { continue };
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            continue;
+        }
+        key = Some((table, name));
+        open_string = ["\"\"\"", "'''"]
+            .into_iter()
+            .filter_map(|d| value.find(d).map(|i| (i, d)))
+            .min()
+            .filter(|&(_, d)| value.matches(d).count() % 2 == 1)
+            .map(|(_, d)| d);
+    }
+    key.map(|(table, name)| match table {
+        Some(t) if !t.is_empty() => format!("{t}.{name}"),
+        _ => name.to_string(),
+    })
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Item => "item",
+            Scope::Collection => "collection",
+        }
+    }
+}
+
+impl Rule {
+    /// Looks a code up as a person typed it (case and surrounding blanks ignored). The error
+    /// suggests the nearest code, or lists every code when none is near.
+    pub fn lookup(code: &str) -> Result<Rule, String> {
+        let wanted = code.trim().to_ascii_lowercase();
+        if let Some(rule) = Rule::from_code(&wanted) {
+            return Ok(rule);
+        }
+        match nearest_code(&wanted) {
+            Some(near) => Err(format!(
+                "unknown rule `{code}`; did you mean `{near}`? (`dpg-audit rules list` shows every rule)"
+            )),
+            None => Err(format!(
+                "unknown rule `{code}`; expected one of: {}",
+                Rule::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+}
+
+/// The code a typo most likely meant: within a few edits, or the only code containing the input.
+fn nearest_code(wanted: &str) -> Option<&'static str> {
+    let (distance, code) = Rule::ALL.iter().map(|r| (edit_distance(wanted, r.code()), r.code())).min()?;
+    if distance <= (code.len() / 4).max(2) {
+        return Some(code);
+    }
+    let mut containing =
+        Rule::ALL.iter().map(|r| r.code()).filter(|c| wanted.len() >= 3 && c.contains(wanted));
+    match (containing.next(), containing.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Width `rules explain` wraps its paragraphs to.
+const TEXT_WIDTH: usize = 96;
+
+/// `rules list`: one line per rule (code, scope, default severity, summary), columns aligned,
+/// in the order given.
+pub fn write_list(out: &mut dyn Write, docs: &[RuleDoc]) -> io::Result<()> {
+    let code_width = docs.iter().map(|d| d.code.len()).max().unwrap_or(0);
+    let scope_width = docs.iter().map(|d| d.scope.as_str().len()).max().unwrap_or(0);
+    let severity_width = docs.iter().map(|d| d.severity.as_str().len()).max().unwrap_or(0);
+    for d in docs {
+        writeln!(
+            out,
+            "{:code_width$}  {:scope_width$}  {:severity_width$}  {}",
+            d.code,
+            d.scope.as_str(),
+            d.severity.as_str(),
+            one_line(&d.summary)
+        )?;
+    }
+    Ok(())
+}
+
+/// `rules explain`: the whole doc as text, paragraphs wrapped.
+pub fn write_explain(out: &mut dyn Write, doc: &RuleDoc) -> io::Result<()> {
+    writeln!(out, "{}", doc.code)?;
+    writeln!(
+        out,
+        "  scope:    {} ({})",
+        doc.scope.as_str(),
+        match doc.scope {
+            Scope::Item => "judged per item",
+            Scope::Collection => "judged on the collection as a whole",
+        }
+    )?;
+    writeln!(out, "  severity: {} (default)", doc.severity.as_str())?;
+    writeln!(out)?;
+    write_wrapped(out, &doc.summary, "  ", "  ")?;
+    for (heading, body) in [("Rationale", &doc.rationale), ("Example", &doc.example), ("Fix", &doc.fix)] {
+        writeln!(out)?;
+        writeln!(out, "{heading}")?;
+        write_wrapped(out, body, "  ", "  ")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "References")?;
+    for reference in &doc.references {
+        write_wrapped(out, reference, "  - ", "    ")?;
+    }
+    Ok(())
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes `text` wrapped at word boundaries, each line after `indent`, except the first line of a
+/// paragraph, which starts with `first` instead (a list marker). A newline in the text starts a
+/// new paragraph; a word longer than the width (a URL) is never broken.
+fn write_wrapped(out: &mut dyn Write, text: &str, first: &str, indent: &str) -> io::Result<()> {
+    let width = TEXT_WIDTH.saturating_sub(indent.len()).max(20);
+    for paragraph in text.trim().lines() {
+        let mut prefix = first;
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                writeln!(out, "{prefix}{line}")?;
+                prefix = indent;
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{prefix}{line}")?;
+        }
+    }
+    Ok(())
 }
 
 impl Rule {
