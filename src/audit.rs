@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
 use crate::policy::collection::{self, HostTally};
 use crate::policy::exceptions::Exceptions;
+use crate::policy::profile::Profile;
 use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
 use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
@@ -46,6 +47,8 @@ pub struct AuditOptions {
     /// `--column FIELD=NAME`, winning over the config's mapping.
     pub columns: Vec<(Field, String)>,
     pub dpg_type: Option<DpgType>,
+    /// `--profile NAME|PATH`, winning over the config's `profile`.
+    pub profile: Option<String>,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
     pub batch_size: usize,
@@ -60,6 +63,7 @@ impl Default for AuditOptions {
             config: None,
             columns: Vec::new(),
             dpg_type: None,
+            profile: None,
             threads: 0,
             batch_size: DEFAULT_BATCH_SIZE,
             max_findings: 1000,
@@ -86,9 +90,21 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
     for (field, column) in &opts.columns {
         overrides.insert(*field, column.clone());
     }
+    // --profile wins over the config's `profile`; a bad name in the config is the config's error.
+    let profile = match (&opts.profile, &config.profile) {
+        (Some(p), _) => Profile::load(p)?,
+        (None, Some(p)) => Profile::load(p).map_err(|e| match e {
+            Error::Usage(m) => Error::config(
+                config.path.as_deref().unwrap_or(std::path::Path::new(crate::config::CONFIG_FILE)),
+                format!("key `profile`: {m}"),
+            ),
+            other => other,
+        })?,
+        (None, None) => Profile::default(),
+    };
     let policy = Policy {
         dpg_type: opts.dpg_type.or(config.dpg_type).unwrap_or_default(),
-        profile: config.profile.clone().unwrap_or_else(|| "dpg".to_string()),
+        profile,
         locations: collection::Locations::from_config(&config)?,
         exceptions: Exceptions::from_config(
             config.path.as_deref().unwrap_or(std::path::Path::new(crate::config::CONFIG_FILE)),
@@ -455,7 +471,7 @@ impl<'a> Accum<'a> {
                 if let Some(p) = problems.next() {
                     let g = self.group(
                         Rule::ManifestRowInvalid,
-                        Rule::ManifestRowInvalid.default_severity(),
+                        self.policy.profile.severity(Rule::ManifestRowInvalid),
                         p.kind,
                         &p.message,
                     );
@@ -509,7 +525,7 @@ impl<'a> Accum<'a> {
                                 Some((_, p)) => (p.describe(), format!("the access URL {}", p.describe())),
                                 None => ("no url", "no access URL for the item".to_string()),
                             };
-                            let g = self.group(rule, rule.default_severity(), key, &message);
+                            let g = self.group(rule, self.policy.profile.severity(rule), key, &message);
                             url_groups[slot] = Some(g);
                             g
                         }
@@ -519,7 +535,7 @@ impl<'a> Accum<'a> {
                         None => "no access URL for the item".to_string(),
                     };
                     let active = self.record(g, m, row, &item, &msg, &|| detail.map(|(u, _)| quote(u)));
-                    has_error |= active && rule.default_severity() == Severity::Error;
+                    has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
                 }
             }
 
@@ -594,7 +610,7 @@ impl<'a> Accum<'a> {
         let policy = self.policy;
         let verdict = self.cache.get(&key, || match kind {
             Kind::License => policy.judge_license(raw, version, url),
-            Kind::Access => access::judge(raw),
+            Kind::Access => access::judge(raw, &|r| policy.profile.severity(r)),
         });
         let groups: Vec<usize> = verdict
             .findings
@@ -707,8 +723,12 @@ fn build_report(
     dups.sort_by_key(|d| (d.manifest, d.row));
     if dup_count > 0 {
         let rule = Rule::DuplicateItemId;
-        let g =
-            acc.group(rule, rule.default_severity(), "repeated id", "the same id is on more than one row");
+        let g = acc.group(
+            rule,
+            policy.profile.severity(rule),
+            "repeated id",
+            "the same id is on more than one row",
+        );
         for d in &dups {
             let first = &manifests[d.first_manifest].display;
             let msg = || format!("id `{}` is also on row {} of {first}", quote(&d.id), d.first_row);
@@ -757,7 +777,7 @@ fn build_report(
         e.uncovered += t.uncovered;
     }
     for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
-        let severity = f.rule.default_severity();
+        let severity = policy.profile.severity(f.rule);
         let waived = policy.exceptions.waiver(f.rule, None);
         let g = acc.group_with(f.rule, severity, &f.key, &f.message, waived);
         acc.groups[g].count += 1;
@@ -836,7 +856,7 @@ fn build_report(
         tool: Tool::default(),
         collection: Collection {
             dpg_type: policy.dpg_type.as_str(),
-            profile: policy.profile.clone(),
+            profile: policy.profile.name.clone(),
             manifests: manifests.iter().map(|m| m.display.clone()).collect(),
             items,
             name: config.name.clone(),

@@ -120,7 +120,7 @@ impl Config {
 }
 
 /// toml's message already names the key and position; keep it on one line for stderr.
-fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let msg = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else { return msg };
     if msg.starts_with("missing field") {

@@ -34,6 +34,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         config: args.config,
         columns: args.columns,
         dpg_type: args.dpg_type,
+        profile: args.profile,
         threads: args.threads,
         batch_size: args.batch_size as usize,
         max_findings: args.max_findings,

@@ -45,6 +45,10 @@ pub struct AuditArgs {
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub dpg_type: Option<DpgType>,
 
+    /// Policy profile: dpg (default), dpg-strict, open-definition, or a path to a profile file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
     /// Report format written to stdout.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use super::{FindingSpec, Judgement, Rule, quote};
+use super::{FindingSpec, Judgement, Rule, Severity, quote};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +66,7 @@ fn fold(s: &str) -> String {
 }
 
 /// Judges one access value. Empty means no restriction was stated.
-pub fn judge(raw: Option<&str>) -> Judgement {
+pub fn judge(raw: Option<&str>, severity: &dyn Fn(Rule) -> Severity) -> Judgement {
     let none = Judgement { label: String::new(), findings: Vec::new() };
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return none };
     let Ok(vocab) = VOCABULARY.as_ref() else { return none };
@@ -80,6 +80,7 @@ pub fn judge(raw: Option<&str>) -> Judgement {
         Some(c) => Some(c),
         None if vocab.negations.iter().any(|n| padded.contains(&format!(" {n} "))) => {
             return finding(
+                severity,
                 Rule::AccessUnrecognized,
                 "negated restriction",
                 format!("access restriction `{shown}` is phrased with a negation; a reviewer must read it"),
@@ -93,6 +94,7 @@ pub fn judge(raw: Option<&str>) -> Judgement {
     };
     match chosen {
         None => finding(
+            severity,
             Rule::AccessUnrecognized,
             "unknown term",
             format!("access restriction `{shown}` is not in the vocabulary; a reviewer must judge it"),
@@ -100,11 +102,13 @@ pub fn judge(raw: Option<&str>) -> Judgement {
         Some(c) => match c.name {
             ClassName::Permitted => none,
             ClassName::Review => finding(
+                severity,
                 Rule::AccessUnrecognized,
                 &c.reason,
                 format!("access restriction `{shown}`: {}", c.reason),
             ),
             ClassName::Discriminatory | ClassName::NotAccessible => finding(
+                severity,
                 Rule::AccessDiscriminatory,
                 &c.reason,
                 format!("access restriction `{shown}` {}", c.reason),
@@ -113,15 +117,10 @@ pub fn judge(raw: Option<&str>) -> Judgement {
     }
 }
 
-fn finding(rule: Rule, key: &str, message: String) -> Judgement {
+fn finding(severity: &dyn Fn(Rule) -> Severity, rule: Rule, key: &str, message: String) -> Judgement {
     Judgement {
         label: String::new(),
-        findings: vec![FindingSpec {
-            rule,
-            severity: rule.default_severity(),
-            key: key.to_string(),
-            message,
-        }],
+        findings: vec![FindingSpec { rule, severity: severity(rule), key: key.to_string(), message }],
     }
 }
 
@@ -130,7 +129,7 @@ mod tests {
     use super::*;
 
     fn rule_of(raw: &str) -> Option<(Rule, String)> {
-        judge(Some(raw)).findings.first().map(|f| (f.rule, f.key.clone()))
+        judge(Some(raw), &Rule::default_severity).findings.first().map(|f| (f.rule, f.key.clone()))
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl Exceptions {
 
 /// `*` matches any run of characters, `?` one; everything else matches itself. Iterative with
 /// one backtrack point, so hostile patterns stay linear-ish.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

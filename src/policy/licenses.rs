@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::profile::Profile;
 use crate::config::DpgType;
 
 /// A license list file.
@@ -94,12 +95,12 @@ fn lists() -> Option<&'static [LicenseList; 3]> {
 }
 
 /// Classifies one license id (`CC-BY-4.0`, `LicenseRef-...`) for a DPG type.
-pub fn classify(id: &str, osi: bool, dpg_type: DpgType) -> Class {
+pub fn classify(id: &str, osi: bool, dpg_type: DpgType, profile: &Profile) -> Class {
     let Some([data, content, software]) = lists() else {
         return Class::Review("the license lists could not be read".into());
     };
     let in_list = |list: &LicenseList| -> Option<Class> {
-        if list.approved.contains(id) || (list.osi_approved && osi) {
+        if list.approved.contains(id) || (list.osi_approved && osi) || profile.approves(id, dpg_type) {
             Some(Class::Approved)
         } else if list.review.contains(id) {
             Some(Class::Review(review_reason(id)))
@@ -117,7 +118,11 @@ pub fn classify(id: &str, osi: bool, dpg_type: DpgType) -> Class {
             (a, b) => a.or(b),
         },
     };
-    found.unwrap_or_else(|| Class::Rejected(rejection_reason(id, dpg_type)))
+    match found {
+        Some(class) => class,
+        None if profile.approves(id, dpg_type) => Class::Approved,
+        None => Class::Rejected(rejection_reason(id, dpg_type)),
+    }
 }
 
 fn review_reason(id: &str) -> String {
@@ -157,13 +162,19 @@ fn rejection_reason(id: &str, dpg_type: DpgType) -> String {
 
 /// Classifies an SPDX expression: OR passes when any branch passes, AND needs every part, and a
 /// WITH exception stays with its license. Returns the class and the parts that failed.
-pub fn classify_expression(expr: &spdx::Expression, dpg_type: DpgType) -> (Class, Vec<(String, Class)>) {
+pub fn classify_expression(
+    expr: &spdx::Expression,
+    dpg_type: DpgType,
+    profile: &Profile,
+) -> (Class, Vec<(String, Class)>) {
     let class_of = |req: &spdx::LicenseReq| -> Class {
         match &req.license {
             spdx::LicenseItem::Spdx { id, .. } => {
-                classify(&req.license.to_string(), id.is_osi_approved(), dpg_type)
+                classify(&req.license.to_string(), id.is_osi_approved(), dpg_type, profile)
             }
-            spdx::LicenseItem::Other(r) => classify(&format!("LicenseRef-{}", r.lic_ref), false, dpg_type),
+            spdx::LicenseItem::Other(r) => {
+                classify(&format!("LicenseRef-{}", r.lic_ref), false, dpg_type, profile)
+            }
         }
     };
     // Three-valued logic (rejected < review < approved) from two boolean passes.

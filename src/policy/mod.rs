@@ -6,6 +6,7 @@ pub mod access;
 pub mod collection;
 pub mod exceptions;
 pub mod licenses;
+pub mod profile;
 pub mod rules;
 pub mod url;
 
@@ -19,7 +20,7 @@ use licenses::Class;
 #[derive(Debug)]
 pub struct Policy {
     pub dpg_type: DpgType,
-    pub profile: String,
+    pub profile: profile::Profile,
     /// The home URL and mirrors that count as the collection's one location.
     pub locations: collection::Locations,
     /// The steward's recorded exceptions.
@@ -61,7 +62,7 @@ pub fn quote(raw: &str) -> String {
 
 impl Policy {
     fn spec(&self, rule: Rule, key: &str, message: String) -> FindingSpec {
-        FindingSpec { rule, severity: rule.default_severity(), key: key.to_string(), message }
+        FindingSpec { rule, severity: self.profile.severity(rule), key: key.to_string(), message }
     }
 
     /// Judges one license statement (with its optional version and license URL columns).
@@ -162,7 +163,7 @@ impl Policy {
             }
         };
         let phrase = licenses::type_phrase(self.dpg_type);
-        let (class, parts) = licenses::classify_expression(&parsed, self.dpg_type);
+        let (class, parts) = licenses::classify_expression(&parsed, self.dpg_type, &self.profile);
         let single = parts.len() == 1 && parts[0].0 == expression;
         let detail = |want_review: bool| -> String {
             parts
