@@ -78,7 +78,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
         let mut config: Config =
-            toml::from_str(&text).map_err(|e| Error::config(path, describe_toml_error(&text, &e)))?;
+            toml::from_str(&text).map_err(|e| Error::config(path, crate::toml_error::describe(&text, &e)))?;
         for key in config.columns.keys() {
             if Field::from_name(key).is_none() {
                 return Err(Error::config(
@@ -116,28 +116,5 @@ impl Config {
             Some(OneOrMany::One(s)) => vec![s.clone()],
             Some(OneOrMany::Many(v)) => v.clone(),
         }
-    }
-}
-
-/// toml's message already names the key and position; keep it on one line for stderr.
-pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let msg = err.message().trim().replace('\n', " ");
-    let Some(span) = err.span() else { return msg };
-    if msg.starts_with("missing field") {
-        // toml points a missing field at the table that lacks it; line 1's key is not at fault.
-        let line_no = text.get(..span.start).unwrap_or(text).matches('\n').count() + 1;
-        return format!("line {line_no}: {msg}");
-    }
-    let before = text.get(..span.start).unwrap_or(text);
-    let line_no = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before.len() - line_start + 1;
-    // toml points a type error at the value; name the key written before it on that line.
-    let line = text.get(line_start..).and_then(|rest| rest.lines().next()).unwrap_or("");
-    match line.split_once('=') {
-        Some((key, _)) if !msg.contains(key.trim()) && !key.trim().is_empty() => {
-            format!("key `{}` (line {line_no}, column {col}): {msg}", key.trim())
-        }
-        _ => format!("line {line_no}, column {col}: {msg}"),
     }
 }

@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod policy;
 pub mod progress;
 pub mod report;
+mod toml_error;
 
 pub use audit::{AuditOptions, run};
 pub use error::{Error, Result};

@@ -87,8 +87,8 @@ impl Profile {
     }
 
     fn parse(name: &str, path: &Path, text: &str) -> Result<Profile> {
-        let file: ProfileFile = toml::from_str(text)
-            .map_err(|e| Error::config(path, crate::config::describe_toml_error(text, &e)))?;
+        let file: ProfileFile =
+            toml::from_str(text).map_err(|e| Error::config(path, crate::toml_error::describe(text, &e)))?;
         let mut severity = BTreeMap::new();
         for (code, sev) in file.severity {
             let rule = Rule::from_code(&code).ok_or_else(|| {
