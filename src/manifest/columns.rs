@@ -143,10 +143,6 @@ impl ColumnMap {
         Ok(ColumnMap { columns })
     }
 
-    pub fn get(&self, field: Field) -> Option<&(usize, String)> {
-        self.columns.get(&field)
-    }
-
     /// Source column indices, in field order.
     pub fn iter(&self) -> impl Iterator<Item = (Field, usize, &str)> {
         self.columns.iter().map(|(f, (i, n))| (*f, *i, n.as_str()))

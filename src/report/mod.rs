@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::policy::{Rule, Severity};
+use crate::policy::Severity;
 
 /// Version of the JSON report's shape; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -117,9 +117,5 @@ impl Report {
     /// Counts of findings at `severity`, over all rules.
     pub fn count(&self, severity: Severity) -> u64 {
         self.groups.iter().filter(|g| g.severity == severity && g.waived.is_none()).map(|g| g.count).sum()
-    }
-
-    pub fn has_rule(&self, rule: Rule) -> bool {
-        self.summary.by_rule.contains_key(rule.code())
     }
 }
