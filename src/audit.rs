@@ -54,6 +54,8 @@ pub struct AuditOptions {
     pub batch_size: usize,
     pub max_findings: usize,
     pub progress: bool,
+    /// `--findings PATH`: stream every per-item finding to this file (.parquet, .csv, .ndjson).
+    pub findings: Option<PathBuf>,
 }
 
 impl Default for AuditOptions {
@@ -68,19 +70,30 @@ impl Default for AuditOptions {
             batch_size: DEFAULT_BATCH_SIZE,
             max_findings: 1000,
             progress: false,
+            findings: None,
         }
     }
 }
 
-/// Audits one collection and returns its report.
+/// Audits one collection (the manifests of `opts.paths`, with their config) and returns its report.
 pub fn run(opts: &AuditOptions) -> Result<Report> {
-    // The embedded rule data is checked before anything is read.
+    check_rule_data()?;
+    let manifests = manifest::expand_inputs(&opts.paths)?;
+    let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
+    run_collection(opts, &config, &manifests)
+}
+
+/// The embedded rule data is checked before anything is read.
+pub fn check_rule_data() -> Result<()> {
     rules::docs().map_err(Error::Usage)?;
     licenses::check_lists().map_err(Error::Usage)?;
     access::check_vocabulary().map_err(Error::Usage)?;
+    Ok(())
+}
 
-    let manifests = manifest::expand_inputs(&opts.paths)?;
-    let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
+/// Audits one collection given its config and manifests (files, or items in memory built from
+/// portal metadata). `opts.paths` and `opts.config` are not used here.
+pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifest]) -> Result<Report> {
     let mut overrides = BTreeMap::new();
     for (key, column) in &config.columns {
         if let Some(field) = Field::from_name(key) {
@@ -105,19 +118,19 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
     let policy = Policy {
         dpg_type: opts.dpg_type.or(config.dpg_type).unwrap_or_default(),
         profile,
-        locations: collection::Locations::from_config(&config)?,
+        locations: collection::Locations::from_config(config)?,
         exceptions: Exceptions::from_config(
             config.path.as_deref().unwrap_or(std::path::Path::new(crate::config::CONFIG_FILE)),
             &config.exceptions,
         )?,
     };
-    let declared = collection::declared_licenses(&config)?;
+    let declared = collection::declared_licenses(config)?;
     let read_opts = ReadOptions { overrides, batch_size: opts.batch_size.max(1) };
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
 
     let cache = LicenseCache::default();
-    let acc = scan(&manifests, &read_opts, &policy, &cache, threads, opts)?;
-    build_report(acc, &manifests, &policy, &config, &declared, opts.max_findings)
+    let acc = scan(manifests, &read_opts, &policy, &cache, threads, opts)?;
+    build_report(acc, manifests, &policy, config, &declared, opts.max_findings)
 }
 
 /// Reads every manifest and evaluates every row, in parallel.
@@ -287,11 +300,23 @@ struct Retained {
     manifest: usize,
     row: u64,
     rule: Rule,
+    line: Option<u64>,
     item: String,
     message: String,
     value: Option<String>,
+    evidence: Option<String>,
     severity: Severity,
     waived: Option<usize>,
+}
+
+/// Where a finding is: its manifest and row, the text line where the row starts, how to name
+/// the item (built only when needed), and the evidence of where its license came from.
+struct At<'r> {
+    manifest: usize,
+    row: u64,
+    line: Option<u64>,
+    item: &'r dyn Fn() -> String,
+    evidence: Option<&'r str>,
 }
 
 /// One worker's results.
@@ -393,12 +418,11 @@ impl<'a> Accum<'a> {
     fn record(
         &mut self,
         group: usize,
-        manifest: usize,
-        row: u64,
-        item: &dyn Fn() -> String,
+        at: &At,
         message: &dyn Fn() -> String,
         value: &dyn Fn() -> Option<String>,
     ) -> bool {
+        let (manifest, row, item) = (at.manifest, at.row, at.item);
         let mut group = group;
         let mut waived = None;
         let rule = self.groups[group].rule;
@@ -434,9 +458,11 @@ impl<'a> Accum<'a> {
                 manifest,
                 row,
                 rule,
+                line: at.line,
                 item: item(),
                 message: message(),
                 value: value(),
+                evidence: at.evidence.map(str::to_string),
                 severity,
                 waived,
             });
@@ -457,6 +483,7 @@ impl<'a> Accum<'a> {
         let url = batch.column(Field::Url);
         let access_col = batch.column(Field::Access);
         let id = batch.column(Field::Id);
+        let evidence = batch.column(Field::Evidence);
         if url.is_some() {
             self.has_url[m] = true;
         }
@@ -467,6 +494,8 @@ impl<'a> Accum<'a> {
             let row = batch.first_row + i as u64;
             let id_value = get(&id, i);
             let item = || id_value.map_or_else(|| row.to_string(), str::to_string);
+            let line = batch.lines.as_ref().and_then(|l| l.get(i).copied());
+            let at = At { manifest: m, row, line, item: &item, evidence: None };
             if problems.peek().is_some_and(|p| p.index == i) {
                 if let Some(p) = problems.next() {
                     let g = self.group(
@@ -476,7 +505,7 @@ impl<'a> Accum<'a> {
                         &p.message,
                     );
                     let msg = || p.message.clone();
-                    if self.record(g, m, row, &item, &msg, &|| None) {
+                    if self.record(g, &at, &msg, &|| None) {
                         self.items_with_errors += 1;
                     }
                 }
@@ -495,13 +524,14 @@ impl<'a> Accum<'a> {
                     None => quote(r),
                 })
             };
-            has_error |= self.apply(slot, m, row, &item, &value);
+            let license_at = At { evidence: get(&evidence, i), ..at };
+            has_error |= self.apply(slot, &license_at, &value);
 
             // Access restrictions.
             if access_col.is_some() {
                 let raw_access = get(&access_col, i);
                 let slot = self.judged(Kind::Access, raw_access, None, None);
-                has_error |= self.apply(slot, m, row, &item, &|| raw_access.map(quote));
+                has_error |= self.apply(slot, &at, &|| raw_access.map(quote));
             }
 
             // Access location.
@@ -534,7 +564,7 @@ impl<'a> Accum<'a> {
                         Some((u, p)) => format!("access URL `{}` {}", quote(u), p.describe()),
                         None => "no access URL for the item".to_string(),
                     };
-                    let active = self.record(g, m, row, &item, &msg, &|| detail.map(|(u, _)| quote(u)));
+                    let active = self.record(g, &at, &msg, &|| detail.map(|(u, _)| quote(u)));
                     has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
                 }
             }
@@ -625,14 +655,7 @@ impl<'a> Accum<'a> {
     }
 
     /// Counts a judged value for one row; returns whether it carries an error.
-    fn apply(
-        &mut self,
-        slot: usize,
-        m: usize,
-        row: u64,
-        item: &dyn Fn() -> String,
-        value: &dyn Fn() -> Option<String>,
-    ) -> bool {
+    fn apply(&mut self, slot: usize, at: &At, value: &dyn Fn() -> Option<String>) -> bool {
         if let Some(label) = self.verdicts[slot].label {
             self.labels[label].1 += 1;
         }
@@ -641,7 +664,7 @@ impl<'a> Accum<'a> {
             let g = self.verdicts[slot].groups[j];
             let verdict = Arc::clone(&self.verdicts[slot].verdict);
             let msg = || verdict.findings[j].message.clone();
-            let active = self.record(g, m, row, item, &msg, value);
+            let active = self.record(g, at, &msg, value);
             has_error |= active && verdict.findings[j].severity == Severity::Error;
         }
         has_error
@@ -733,7 +756,8 @@ fn build_report(
             let first = &manifests[d.first_manifest].display;
             let msg = || format!("id `{}` is also on row {} of {first}", quote(&d.id), d.first_row);
             let item = || d.id.clone();
-            acc.record(g, d.manifest, d.row, &item, &msg, &|| Some(quote(&d.id)));
+            let at = At { manifest: d.manifest, row: d.row, line: None, item: &item, evidence: None };
+            acc.record(g, &at, &msg, &|| Some(quote(&d.id)));
         }
         // Count the duplicates that were not kept in memory (waived ones are counted by record).
         let shown = dups.len() as u64;
@@ -759,8 +783,10 @@ fn build_report(
                 item: None,
                 manifest: Some(m.display.clone()),
                 row: None,
+                line: None,
                 message,
                 value: None,
+                evidence: None,
                 waived: None,
             });
         }
@@ -787,8 +813,10 @@ fn build_report(
             item: None,
             manifest: None,
             row: None,
+            line: None,
             message: f.message,
             value: None,
+            evidence: None,
             waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.clone()),
         });
     }
@@ -837,8 +865,10 @@ fn build_report(
         item: Some(r.item),
         manifest: Some(manifests[r.manifest].display.clone()),
         row: Some(r.row),
+        line: r.line,
         message: r.message,
         value: r.value,
+        evidence: r.evidence,
         waived: reason(r.waived),
     }));
 

@@ -39,6 +39,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         batch_size: args.batch_size as usize,
         max_findings: args.max_findings,
         progress: !args.quiet,
+        findings: args.findings,
     };
     let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();

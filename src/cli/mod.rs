@@ -53,6 +53,10 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
 
+    /// Stream every per-item finding to this file (.parquet, .csv or .ndjson, by extension).
+    #[arg(long, value_name = "PATH")]
+    pub findings: Option<PathBuf>,
+
     /// Per-item findings kept in the report (the first ones by manifest and row).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_findings: usize,

@@ -82,6 +82,7 @@ impl BatchBuilder {
             first_row: self.next_row,
             batch,
             problems: std::mem::take(&mut self.problems),
+            lines: None,
         };
         self.next_row += self.rows as u64;
         self.rows = 0;

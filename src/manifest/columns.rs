@@ -15,10 +15,13 @@ pub enum Field {
     Access,
     Id,
     Title,
+    /// Where the license statement came from, when not the item itself (portal metadata:
+    /// "inherited from the dataset"). Shown with license findings.
+    Evidence,
 }
 
 impl Field {
-    pub const ALL: [Field; 7] = [
+    pub const ALL: [Field; 8] = [
         Field::License,
         Field::LicenseVersion,
         Field::LicenseUrl,
@@ -26,6 +29,7 @@ impl Field {
         Field::Access,
         Field::Id,
         Field::Title,
+        Field::Evidence,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Field {
             Field::Access => "access",
             Field::Id => "id",
             Field::Title => "title",
+            Field::Evidence => "evidence",
         }
     }
 
@@ -71,6 +76,7 @@ impl Field {
             }
             Field::Id => &["id", "item_id", "identifier", "key", "record_id"],
             Field::Title => &["title", "name"],
+            Field::Evidence => &["license_evidence", "license_source"],
         }
     }
 }

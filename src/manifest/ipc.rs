@@ -58,6 +58,7 @@ pub fn read(
                 first_row: next_row + offset as u64,
                 batch: part,
                 problems: Vec::new(),
+                lines: None,
             };
             if !sink(Unit::Batch(item)) {
                 return Ok(());

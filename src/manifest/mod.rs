@@ -45,6 +45,22 @@ pub struct Manifest {
     pub path: PathBuf,
     /// How reports name it (the path as the user wrote it, or relative to the folder they gave).
     pub display: String,
+    /// Items already in memory (from portal metadata): read from here instead of `path`. The
+    /// columns are named by [`Field::name`] and hold text.
+    pub memory: Option<std::sync::Arc<RecordBatch>>,
+}
+
+impl Manifest {
+    /// A manifest file on disk.
+    pub fn file(path: PathBuf, display: String) -> Self {
+        Manifest { path, display, memory: None }
+    }
+
+    /// Items built in memory; `path` is the file they came from (for messages), `display` how
+    /// reports name them.
+    pub fn in_memory(path: PathBuf, display: String, batch: RecordBatch) -> Self {
+        Manifest { path, display, memory: Some(std::sync::Arc::new(batch)) }
+    }
 }
 
 /// A row that could not be read: it becomes a `manifest-row-invalid` finding.
@@ -70,6 +86,8 @@ pub struct ItemBatch {
     pub batch: RecordBatch,
     /// Rows that could not be read; they are present in `batch` as nulls.
     pub problems: Vec<RowProblem>,
+    /// For text formats: the 1-based physical line where each row starts (SARIF regions).
+    pub lines: Option<Vec<u64>>,
 }
 
 impl ItemBatch {
@@ -105,10 +123,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
             for file in found {
                 let rel = file.strip_prefix(path).unwrap_or(&file);
                 let display = Path::new(&path.display().to_string()).join(rel).display().to_string();
-                out.push(Manifest { path: file, display });
+                out.push(Manifest::file(file, display));
             }
         } else {
-            out.push(Manifest { path: path.clone(), display: path.display().to_string() });
+            out.push(Manifest::file(path.clone(), path.display().to_string()));
         }
     }
     Ok(out)
@@ -243,6 +261,9 @@ pub fn read(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Unit) -> bool,
 ) -> Result<()> {
+    if let Some(batch) = &manifest.memory {
+        return read_memory(idx, manifest, batch, opts, sink);
+    }
     match detect_format(&manifest.path)? {
         Format::Parquet => parquet::read(idx, manifest, opts, sink),
         Format::Csv { delimiter } => csv::read(idx, manifest, delimiter, opts, sink),
@@ -250,4 +271,36 @@ pub fn read(
         Format::JsonArray => json::read_array(idx, manifest, opts, sink),
         Format::Ipc => ipc::read(idx, manifest, opts, sink),
     }
+}
+
+/// Hands in-memory items to the workers in slices of at most `batch_size` rows. Only columns
+/// named like a field are kept, each cast to text the way the file readers do.
+fn read_memory(
+    idx: usize,
+    manifest: &Manifest,
+    batch: &RecordBatch,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Unit) -> bool,
+) -> Result<()> {
+    let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+    if !names.iter().any(|n| n == Field::License.name()) {
+        return Err(Error::input(&manifest.path, "in-memory items have no `license` column"));
+    }
+    let total = batch.num_rows();
+    let mut offset = 0usize;
+    while offset < total {
+        let len = opts.batch_size.max(1).min(total - offset);
+        let item = ItemBatch {
+            manifest: idx,
+            first_row: offset as u64 + 1,
+            batch: batch.slice(offset, len),
+            problems: Vec::new(),
+            lines: None,
+        };
+        if !sink(Unit::Batch(item)) {
+            break;
+        }
+        offset += len;
+    }
+    Ok(())
 }

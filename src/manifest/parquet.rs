@@ -105,7 +105,13 @@ impl RowGroupTask {
             let batch = batch.map_err(|e| self.error(&e))?;
             let rows = batch.num_rows() as u64;
             let batch = rename_to_fields(&self.path, &batch, &self.fields)?;
-            each(ItemBatch { manifest: self.manifest, first_row: next_row, batch, problems: Vec::new() });
+            each(ItemBatch {
+                manifest: self.manifest,
+                first_row: next_row,
+                batch,
+                problems: Vec::new(),
+                lines: None,
+            });
             next_row += rows;
         }
         Ok(())

@@ -106,8 +106,16 @@ pub struct Finding {
     pub item: Option<String>,
     pub manifest: Option<String>,
     pub row: Option<u64>,
+    /// 1-based physical line in a text manifest (CSV, NDJSON, JSON array) where the row starts;
+    /// absent for Parquet/IPC and for collection findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub message: String,
     pub value: Option<String>,
+    /// Where the judged value came from when not the item itself (e.g. a license inherited
+    /// from the dataset in portal metadata); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     /// The exception's reason, when waived (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived: Option<String>,
