@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::config::{Config, DpgType};
 use crate::dedup::{Duplicate, IdCollector};
@@ -21,6 +21,7 @@ use crate::policy::exceptions::Exceptions;
 use crate::policy::profile::Profile;
 use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
+use crate::report::findings::{CHUNK_ROWS, Chunk, Encoder, FindingRef, FindingsFile};
 use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
 
 /// Default rows per batch: large enough to amortize per-batch work, small enough that
@@ -128,27 +129,63 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
     let read_opts = ReadOptions { overrides, batch_size: opts.batch_size.max(1) };
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
 
+    // Created before reading, so a bad --findings path fails before any work is done.
+    let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
     let cache = LicenseCache::default();
-    let acc = scan(manifests, &read_opts, &policy, &cache, threads, opts)?;
-    build_report(acc, manifests, &policy, config, &declared, opts.max_findings)
+    let result = scan(manifests, &read_opts, &policy, &cache, threads, opts, findings_file).and_then(
+        |(acc, mut file)| {
+            let report =
+                build_report(acc, manifests, &policy, config, &declared, opts.max_findings, file.as_mut())?;
+            file.map(FindingsFile::finish).transpose()?;
+            Ok(report)
+        },
+    );
+    if result.is_err()
+        && let Some(path) = &opts.findings
+    {
+        // A findings file cut short would look complete; remove it.
+        let _ = std::fs::remove_file(path);
+    }
+    result
 }
 
-/// Reads every manifest and evaluates every row, in parallel.
+/// How far (in units) the reader may run ahead of the findings writer. Units finish out of
+/// order; the writer holds the early finishers until the ones before them arrive, so this bounds
+/// that backlog (and with it memory) whatever the scheduling.
+const WRITE_WINDOW_PER_THREAD: u64 = 4;
+
+/// The findings file's progress, for the reader to wait on.
+#[derive(Debug, Default)]
+struct WriteGate {
+    /// Units written so far (all units with a smaller sequence number are on disk).
+    written: Mutex<u64>,
+    moved: Condvar,
+}
+
+/// Reads every manifest and evaluates every row, in parallel. With a findings file, each unit's
+/// findings are written in unit order by a writer thread, so the file is the same whatever the
+/// scheduling.
 fn scan<'a>(
-    manifests: &[Manifest],
+    manifests: &'a [Manifest],
     read_opts: &ReadOptions,
     policy: &'a Policy,
     cache: &'a LicenseCache,
     threads: usize,
     opts: &AuditOptions,
-) -> Result<Accum<'a>> {
+    findings_file: Option<FindingsFile>,
+) -> Result<(Accum<'a>, Option<FindingsFile>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("dpg-audit-worker-{i}"))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))?;
-    let (tx, rx) = sync_channel::<Unit>(threads * 2);
+    let (tx, rx) = sync_channel::<(u64, Unit)>(threads * 2);
     let rx = Mutex::new(rx);
+    let streaming = findings_file.is_some();
+    let format = findings_file.as_ref().map(FindingsFile::format);
+    let (out_tx, out_rx) = sync_channel::<Out>(threads * 2);
+    let gate = WriteGate::default();
+    let window = WRITE_WINDOW_PER_THREAD * threads as u64;
     let abort = AtomicBool::new(false);
     let progress = Progress::new(opts.progress);
     if progress.is_shown() {
@@ -162,10 +199,31 @@ fn scan<'a>(
     let results: Mutex<Vec<Accum>> = Mutex::new(Vec::new());
 
     let read_result = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let Some(file) = findings_file else { return Ok(None) };
+            let result = write_in_order(file, out_rx, &gate);
+            if result.is_err() {
+                abort.store(true, Ordering::Relaxed);
+            }
+            // Wake a reader waiting on the gate, whatever happened.
+            if let Ok(mut w) = gate.written.lock() {
+                *w = u64::MAX;
+            }
+            gate.moved.notify_all();
+            result.map(Some)
+        });
         let reader = scope.spawn(|| {
             let tx = tx;
+            let mut seq = 0u64;
             for (i, m) in manifests.iter().enumerate() {
-                let mut sink = |unit: Unit| !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok();
+                let mut sink = |unit: Unit| {
+                    if streaming && !wait_for_writer(&gate, seq, window, &abort) {
+                        return false;
+                    }
+                    let sent = !abort.load(Ordering::Relaxed) && tx.send((seq, unit)).is_ok();
+                    seq += 1;
+                    sent
+                };
                 manifest::read(i, m, read_opts, &mut sink)?;
                 if abort.load(Ordering::Relaxed) {
                     break;
@@ -176,18 +234,27 @@ fn scan<'a>(
         pool.scope(|s| {
             for _ in 0..threads {
                 s.spawn(|_| {
-                    let mut acc = Accum::new(policy, cache, manifests.len(), opts.max_findings);
+                    let mut acc = Accum::new(policy, cache, manifests, opts.max_findings);
+                    if let Some(format) = format {
+                        acc.out = Some(Output { tx: out_tx.clone(), seq: 0, encoder: Encoder::new(format) });
+                    }
                     worker(&rx, &mut acc, read_opts.batch_size, &abort, &progress);
+                    // Its sender must go now, or the findings writer would wait for it forever.
+                    acc.out = None;
                     if let Ok(mut r) = results.lock() {
                         r.push(acc);
                     }
                 });
             }
         });
-        reader.join().unwrap_or_else(|_| Err(Error::Usage("the reader thread failed".into())))
+        drop(out_tx);
+        let read = reader.join().unwrap_or_else(|_| Err(Error::Usage("the reader thread failed".into())));
+        let written =
+            writer.join().unwrap_or_else(|_| Err(Error::Usage("the findings writer failed".into())));
+        read.and_then(|()| written)
     });
     progress.finish();
-    read_result?;
+    let findings_file = read_result?;
 
     let accs = results.into_inner().map_err(|_| Error::Usage("a worker thread failed".into()))?;
     let mut iter = accs.into_iter();
@@ -198,11 +265,87 @@ fn scan<'a>(
     if let Some(err) = total.errors.drain(..).next() {
         return Err(err);
     }
-    Ok(total)
+    Ok((total, findings_file))
+}
+
+/// Blocks the reader until unit `seq` is within the window of the writer. False when the writer
+/// has stopped or the run is aborting (units dropped by an abort never reach the writer, so it
+/// would not move again).
+fn wait_for_writer(gate: &WriteGate, seq: u64, window: u64, abort: &AtomicBool) -> bool {
+    let Ok(mut written) = gate.written.lock() else { return false };
+    while seq >= written.saturating_add(window) {
+        if abort.load(Ordering::Relaxed) {
+            return false;
+        }
+        match gate.moved.wait_timeout(written, std::time::Duration::from_millis(50)) {
+            Ok((w, _)) => written = w,
+            Err(_) => return false,
+        }
+    }
+    *written != u64::MAX
+}
+
+/// What workers send the findings writer.
+#[derive(Debug)]
+enum Out {
+    /// Encoded findings of unit `seq` (a unit may send several).
+    Chunk(u64, Chunk, usize),
+    /// Unit `seq` is finished.
+    Done(u64),
+}
+
+/// A worker's findings output: the unit it is on, and its encoder.
+#[derive(Debug)]
+struct Output {
+    tx: SyncSender<Out>,
+    seq: u64,
+    encoder: Encoder,
+}
+
+impl Output {
+    fn send_chunk(&mut self) -> bool {
+        let rows = self.encoder.len();
+        match self.encoder.take() {
+            Some(chunk) => self.tx.send(Out::Chunk(self.seq, chunk, rows)).is_ok(),
+            None => true,
+        }
+    }
+}
+
+/// The findings writer: writes the findings of unit `next` as they come, and holds those of later
+/// units (already finished by other workers) until their turn.
+fn write_in_order(mut file: FindingsFile, rx: Receiver<Out>, gate: &WriteGate) -> Result<FindingsFile> {
+    let mut pending: BTreeMap<u64, (Vec<(Chunk, usize)>, bool)> = BTreeMap::new();
+    let mut next = 0u64;
+    for msg in rx {
+        match msg {
+            Out::Chunk(seq, chunk, rows) if seq == next => file.append(chunk, rows)?,
+            Out::Chunk(seq, chunk, rows) => pending.entry(seq).or_default().0.push((chunk, rows)),
+            Out::Done(seq) => pending.entry(seq).or_default().1 = true,
+        }
+        // Move on while the current unit is done; a unit that becomes current writes what it
+        // had waiting.
+        loop {
+            let Some((chunks, done)) = pending.get_mut(&next) else { break };
+            for (chunk, rows) in chunks.drain(..) {
+                file.append(chunk, rows)?;
+            }
+            if !*done {
+                break;
+            }
+            pending.remove(&next);
+            next += 1;
+            if let Ok(mut w) = gate.written.lock() {
+                *w = next;
+            }
+            gate.moved.notify_all();
+        }
+    }
+    Ok(file)
 }
 
 fn worker(
-    rx: &Mutex<Receiver<Unit>>,
+    rx: &Mutex<Receiver<(u64, Unit)>>,
     acc: &mut Accum,
     batch_size: usize,
     abort: &AtomicBool,
@@ -213,9 +356,12 @@ fn worker(
             Ok(guard) => guard.recv(),
             Err(_) => return,
         };
-        let Ok(unit) = unit else { return };
+        let Ok((seq, unit)) = unit else { return };
         if abort.load(Ordering::Relaxed) {
             continue; // drain so the reader is not blocked
+        }
+        if let Some(out) = &mut acc.out {
+            out.seq = seq;
         }
         match unit {
             Unit::Batch(batch) => {
@@ -232,6 +378,11 @@ fn worker(
                     abort.store(true, Ordering::Relaxed);
                 }
             }
+        }
+        if let Some(out) = &mut acc.out
+            && !(out.send_chunk() && out.tx.send(Out::Done(seq)).is_ok())
+        {
+            abort.store(true, Ordering::Relaxed);
         }
         if !acc.errors.is_empty() {
             abort.store(true, Ordering::Relaxed);
@@ -340,6 +491,9 @@ struct Accum<'a> {
     max_findings: usize,
     ids: IdCollector,
     errors: Vec<Error>,
+    manifests: &'a [Manifest],
+    /// With `--findings`: where every finding goes, in the order found.
+    out: Option<Output>,
 }
 
 impl std::fmt::Debug for Accum<'_> {
@@ -349,7 +503,12 @@ impl std::fmt::Debug for Accum<'_> {
 }
 
 impl<'a> Accum<'a> {
-    fn new(policy: &'a Policy, cache: &'a LicenseCache, manifests: usize, max_findings: usize) -> Self {
+    fn new(
+        policy: &'a Policy,
+        cache: &'a LicenseCache,
+        manifests: &'a [Manifest],
+        max_findings: usize,
+    ) -> Self {
         Accum {
             policy,
             cache,
@@ -360,8 +519,8 @@ impl<'a> Accum<'a> {
             group_index: HashMap::new(),
             labels: Vec::new(),
             label_index: HashMap::new(),
-            rows: vec![0; manifests],
-            has_url: vec![false; manifests],
+            rows: vec![0; manifests.len()],
+            has_url: vec![false; manifests.len()],
             hosts: HashMap::new(),
             run_host: String::new(),
             run_tally: HostTally::default(),
@@ -370,6 +529,8 @@ impl<'a> Accum<'a> {
             max_findings,
             ids: IdCollector::default(),
             errors: Vec::new(),
+            manifests,
+            out: None,
         }
     }
 
@@ -444,6 +605,24 @@ impl<'a> Accum<'a> {
             g.examples.push((manifest, row, item()));
             g.examples.sort_by_key(|(m, r, _)| (*m, *r));
             g.examples.truncate(EXAMPLES);
+        }
+        if let Some(out) = &mut self.out {
+            let (item, message, value) = (item(), message(), value());
+            out.encoder.push(&FindingRef {
+                rule: rule.code(),
+                severity,
+                item: Some(&item),
+                manifest: Some(&self.manifests[manifest].display),
+                row: Some(row),
+                line: at.line,
+                message: &message,
+                value: value.as_deref(),
+                evidence: at.evidence,
+                waived: waived.and_then(|x| self.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
+            });
+            if out.encoder.len() >= CHUNK_ROWS && !out.send_chunk() {
+                self.errors.push(Error::Usage("the findings writer stopped".into()));
+            }
         }
         if self.max_findings == 0 {
             return waived.is_none();
@@ -719,6 +898,7 @@ fn build_report(
     config: &Config,
     declared: &[String],
     max_findings: usize,
+    mut findings_file: Option<&mut FindingsFile>,
 ) -> Result<Report> {
     let items: u64 = acc.rows.iter().sum();
     if items == 0 {
@@ -733,8 +913,43 @@ fn build_report(
     let ids = std::mem::take(&mut acc.ids);
     let mut dups: Vec<Duplicate> = Vec::new();
     let mut dup_count = 0u64;
+    let dup_rule = Rule::DuplicateItemId;
+    let dup_message = |d: &Duplicate| {
+        format!(
+            "id `{}` is also on row {} of {}",
+            quote(&d.id),
+            d.first_row,
+            manifests[d.first_manifest].display
+        )
+    };
+    let mut write_error = None;
+    let mut dup_encoder = findings_file.as_ref().map(|f| Encoder::new(f.format()));
     ids.finish(&mut |d| {
         dup_count += 1;
+        // The findings file gets every duplicate (in id-hash order, after the other findings).
+        if let (Some(file), Some(enc)) = (findings_file.as_deref_mut(), dup_encoder.as_mut())
+            && write_error.is_none()
+        {
+            let waived = policy.exceptions.waiver(dup_rule, Some(&d.id));
+            let (message, value) = (dup_message(&d), quote(&d.id));
+            let f = FindingRef {
+                rule: dup_rule.code(),
+                severity: policy.profile.severity(dup_rule),
+                item: Some(&d.id),
+                manifest: Some(&manifests[d.manifest].display),
+                row: Some(d.row),
+                line: None,
+                message: &message,
+                value: Some(&value),
+                evidence: None,
+                waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.as_str()),
+            };
+            enc.push(&f);
+            if enc.len() >= CHUNK_ROWS {
+                let rows = enc.len();
+                write_error = enc.take().and_then(|chunk| file.append(chunk, rows).err());
+            }
+        }
         dups.push(d);
         // Keep memory bounded: only the first findings are shown; the rest are counted.
         if dups.len() > max_findings.max(EXAMPLES) * 4 {
@@ -743,18 +958,28 @@ fn build_report(
         }
     })
     .map_err(|e| Error::Usage(format!("cannot read temporary file for duplicate ids: {e}")))?;
+    if let (Some(file), Some(enc)) = (findings_file.as_deref_mut(), dup_encoder.as_mut())
+        && write_error.is_none()
+    {
+        let rows = enc.len();
+        write_error = enc.take().and_then(|chunk| file.append(chunk, rows).err());
+    }
+    if let Some(e) = write_error {
+        return Err(e);
+    }
     dups.sort_by_key(|d| (d.manifest, d.row));
     if dup_count > 0 {
-        let rule = Rule::DuplicateItemId;
+        let rule = dup_rule;
         let g = acc.group(
             rule,
             policy.profile.severity(rule),
             "repeated id",
             "the same id is on more than one row",
         );
+        // Already written to the findings file above.
+        acc.out = None;
         for d in &dups {
-            let first = &manifests[d.first_manifest].display;
-            let msg = || format!("id `{}` is also on row {} of {first}", quote(&d.id), d.first_row);
+            let msg = || dup_message(d);
             let item = || d.id.clone();
             let at = At { manifest: d.manifest, row: d.row, line: None, item: &item, evidence: None };
             acc.record(g, &at, &msg, &|| Some(quote(&d.id)));

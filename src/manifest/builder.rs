@@ -20,6 +20,8 @@ pub struct BatchBuilder {
     /// 1-based number of the next row to be added.
     next_row: u64,
     batch_size: usize,
+    /// Physical line where each row of the current batch starts (text formats that know it).
+    lines: Vec<u64>,
 }
 
 impl BatchBuilder {
@@ -38,12 +40,19 @@ impl BatchBuilder {
             rows: 0,
             next_row: 1,
             batch_size: batch_size.max(1),
+            lines: Vec::new(),
         }
     }
 
     /// The mapped fields, in the order `push` expects their values.
     pub fn fields(&self) -> &[Field] {
         &self.fields
+    }
+
+    /// Records the 1-based line where the next row starts. Readers that know lines call it
+    /// before every `push`/`push_invalid`; the batch carries lines only if every row has one.
+    pub fn at_line(&mut self, line: u64) {
+        self.lines.push(line);
     }
 
     /// Adds a readable row: one value per field of [`BatchBuilder::fields`].
@@ -77,12 +86,14 @@ impl BatchBuilder {
         // Cannot fail: every push appends to every builder, so the columns have equal lengths and
         // the schema's types; and there is at least one column (license is always mapped).
         let batch = RecordBatch::try_new(self.schema.clone(), columns).ok()?;
+        let lines = std::mem::take(&mut self.lines);
+        debug_assert!(lines.is_empty() || lines.len() == self.rows, "a row without its line");
         let item = ItemBatch {
             manifest: self.manifest,
             first_row: self.next_row,
             batch,
             problems: std::mem::take(&mut self.problems),
-            lines: None,
+            lines: (lines.len() == self.rows).then_some(lines),
         };
         self.next_row += self.rows as u64;
         self.rows = 0;

@@ -56,6 +56,7 @@ pub fn read(
             // A blank line: not an item.
             continue;
         }
+        builder.at_line(record.position().map_or(0, |p| p.line()));
         if record.len() != width {
             builder.push_invalid(
                 None,

@@ -65,6 +65,7 @@ pub fn read_ndjson(
 
     let mut line = Vec::new();
     let mut head_iter = head.into_iter();
+    let mut line_no = 0u64;
     loop {
         let current: Cow<[u8]> = match head_iter.next() {
             Some(l) => Cow::Owned(l),
@@ -77,10 +78,12 @@ pub fn read_ndjson(
                 Cow::Borrowed(&line)
             }
         };
+        line_no += 1;
         let text = trim_line(&current);
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        rows.builder.at_line(line_no);
         match serde_json::from_slice::<Value>(text) {
             Ok(Value::Object(obj)) => rows.push_object(&obj),
             Ok(other) => rows.builder.push_invalid(

@@ -1,0 +1,388 @@
+//! `--findings PATH`: every per-item finding, streamed to a file as the audit produces them.
+//!
+//! The format follows the extension: `.parquet`, `.csv` or `.ndjson` (`.jsonl`). Rows are written
+//! as they arrive, in chunks, so memory does not depend on how many findings there are. The
+//! columns are those of [`Finding`] (rule, severity, item, manifest, row, line, message, value,
+//! evidence, waived); a finding's absent value is an empty CSV cell, a Parquet null, or a JSON
+//! null.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::policy::Severity;
+use arrow_array::builder::{StringBuilder, UInt64Builder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::Finding;
+use crate::error::{Error, Result};
+
+const COLUMNS: [&str; 10] =
+    ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"];
+
+/// One finding, borrowed, as a worker holds it while encoding.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingRef<'a> {
+    pub rule: &'a str,
+    pub severity: Severity,
+    pub item: Option<&'a str>,
+    pub manifest: Option<&'a str>,
+    pub row: Option<u64>,
+    pub line: Option<u64>,
+    pub message: &'a str,
+    pub value: Option<&'a str>,
+    pub evidence: Option<&'a str>,
+    pub waived: Option<&'a str>,
+}
+
+impl<'a> From<&'a Finding> for FindingRef<'a> {
+    fn from(f: &'a Finding) -> Self {
+        FindingRef {
+            rule: &f.rule,
+            severity: f.severity,
+            item: f.item.as_deref(),
+            manifest: f.manifest.as_deref(),
+            row: f.row,
+            line: f.line,
+            message: &f.message,
+            value: f.value.as_deref(),
+            evidence: f.evidence.as_deref(),
+            waived: f.waived.as_deref(),
+        }
+    }
+}
+
+/// The file formats, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingsFormat {
+    Parquet,
+    Csv,
+    Ndjson,
+}
+
+impl FindingsFormat {
+    pub fn from_path(path: &Path) -> Result<FindingsFormat> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("parquet" | "pq") => Ok(FindingsFormat::Parquet),
+            Some("csv") => Ok(FindingsFormat::Csv),
+            Some("ndjson" | "jsonl") => Ok(FindingsFormat::Ndjson),
+            _ => Err(Error::Usage(format!(
+                "--findings {}: unknown extension; use .parquet, .csv or .ndjson",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Encoded findings, ready to append to the file: workers encode in parallel and the writer
+/// thread only appends (and, for Parquet, compresses).
+#[derive(Debug)]
+pub enum Chunk {
+    Bytes(Vec<u8>),
+    Batch(RecordBatch),
+}
+
+/// Encodes findings into [`Chunk`]s of a bounded size.
+pub struct Encoder {
+    format: FindingsFormat,
+    bytes: Vec<u8>,
+    columns: Option<Box<Columns>>,
+    rows: usize,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder").field("format", &self.format).field("rows", &self.rows).finish()
+    }
+}
+
+/// Findings per chunk: a worker hands its chunk over once it holds this many.
+pub const CHUNK_ROWS: usize = 16 * 1024;
+
+impl Encoder {
+    pub fn new(format: FindingsFormat) -> Encoder {
+        let columns = (format == FindingsFormat::Parquet).then(|| Box::new(Columns::new()));
+        Encoder { format, bytes: Vec::new(), columns, rows: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn push(&mut self, f: &FindingRef) {
+        self.rows += 1;
+        match self.format {
+            FindingsFormat::Parquet => {
+                if let Some(c) = &mut self.columns {
+                    c.push(f);
+                }
+            }
+            FindingsFormat::Csv => csv_line(&mut self.bytes, f),
+            FindingsFormat::Ndjson => {
+                // Serializing plain strings and numbers into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut self.bytes, &NdjsonRow(f));
+                self.bytes.push(b'\n');
+            }
+        }
+    }
+
+    /// Hands over what was encoded so far (None when nothing was).
+    pub fn take(&mut self) -> Option<Chunk> {
+        if self.rows == 0 {
+            return None;
+        }
+        self.rows = 0;
+        match &mut self.columns {
+            Some(c) => c.finish().map(Chunk::Batch),
+            None => Some(Chunk::Bytes(std::mem::take(&mut self.bytes))),
+        }
+    }
+}
+
+/// A findings file being written.
+pub struct FindingsFile {
+    path: PathBuf,
+    format: FindingsFormat,
+    sink: Sink,
+    written: u64,
+}
+
+enum Sink {
+    Parquet(Box<ArrowWriter<File>>),
+    Text(BufWriter<File>),
+}
+
+impl std::fmt::Debug for FindingsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FindingsFile").field("path", &self.path).field("written", &self.written).finish()
+    }
+}
+
+impl FindingsFile {
+    /// Creates the file; its extension picks the format. Called before the audit starts, so a
+    /// wrong extension or an unwritable path fails at once.
+    pub fn create(path: &Path) -> Result<FindingsFile> {
+        let format = FindingsFormat::from_path(path)?;
+        let file = File::create(path)
+            .map_err(|e| Error::Usage(format!("--findings {}: cannot create: {e}", path.display())))?;
+        let sink = match format {
+            FindingsFormat::Parquet => {
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .build();
+                let writer =
+                    ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| write_error(path, &e))?;
+                Sink::Parquet(Box::new(writer))
+            }
+            FindingsFormat::Csv => {
+                let mut w = BufWriter::with_capacity(1 << 16, file);
+                w.write_all(COLUMNS.join(",").as_bytes())
+                    .and_then(|()| w.write_all(b"\n"))
+                    .map_err(|e| write_error(path, &e))?;
+                Sink::Text(w)
+            }
+            FindingsFormat::Ndjson => Sink::Text(BufWriter::with_capacity(1 << 16, file)),
+        };
+        Ok(FindingsFile { path: path.to_path_buf(), format, sink, written: 0 })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn format(&self) -> FindingsFormat {
+        self.format
+    }
+
+    /// How many findings were written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Appends an encoded chunk of `rows` findings.
+    pub fn append(&mut self, chunk: Chunk, rows: usize) -> Result<()> {
+        self.written += rows as u64;
+        let path = &self.path;
+        match (&mut self.sink, chunk) {
+            (Sink::Parquet(w), Chunk::Batch(b)) => w.write(&b).map_err(|e| write_error(path, &e)),
+            (Sink::Text(w), Chunk::Bytes(b)) => w.write_all(&b).map_err(|e| write_error(path, &e)),
+            _ => Err(Error::Usage(format!(
+                "--findings {}: internal: chunk of the wrong format",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Flushes and closes the file; returns how many findings it holds.
+    pub fn finish(self) -> Result<u64> {
+        let path = &self.path;
+        match self.sink {
+            Sink::Parquet(w) => w.close().map(|_| ()).map_err(|e| write_error(path, &e))?,
+            Sink::Text(mut w) => w.flush().map_err(|e| write_error(path, &e))?,
+        }
+        Ok(self.written)
+    }
+}
+
+/// Rows per Parquet row group of the findings file.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+fn write_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Usage(format!("--findings {}: cannot write: {e}", path.display()))
+}
+
+fn schema() -> SchemaRef {
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .map(|&name| match name {
+            "row" | "line" => Field::new(name, DataType::UInt64, true),
+            "rule" | "severity" | "message" => Field::new(name, DataType::Utf8, false),
+            _ => Field::new(name, DataType::Utf8, true),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// One CSV line; text cells from the manifest are neutralized, and quoted when needed.
+fn csv_line(out: &mut Vec<u8>, f: &FindingRef) {
+    let cell = |out: &mut Vec<u8>, s: &str, last: bool| {
+        let s = neutralize(s);
+        if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            out.push(b'"');
+            for b in s.bytes() {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.push(if last { b'\n' } else { b',' });
+    };
+    let num = |out: &mut Vec<u8>, n: Option<u64>| {
+        if let Some(n) = n {
+            out.extend_from_slice(n.to_string().as_bytes());
+        }
+        out.push(b',');
+    };
+    cell(out, f.rule, false);
+    cell(out, f.severity.as_str(), false);
+    cell(out, f.item.unwrap_or(""), false);
+    cell(out, f.manifest.unwrap_or(""), false);
+    num(out, f.row);
+    num(out, f.line);
+    cell(out, f.message, false);
+    cell(out, f.value.unwrap_or(""), false);
+    cell(out, f.evidence.unwrap_or(""), false);
+    cell(out, f.waived.unwrap_or(""), true);
+}
+
+/// Every key present, absent values as null, so each line has the same shape.
+struct NdjsonRow<'a, 'b>(&'a FindingRef<'b>);
+
+impl serde::Serialize for NdjsonRow<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = self.0;
+        let mut m = s.serialize_map(Some(COLUMNS.len()))?;
+        m.serialize_entry("rule", f.rule)?;
+        m.serialize_entry("severity", f.severity.as_str())?;
+        m.serialize_entry("item", &f.item)?;
+        m.serialize_entry("manifest", &f.manifest)?;
+        m.serialize_entry("row", &f.row)?;
+        m.serialize_entry("line", &f.line)?;
+        m.serialize_entry("message", f.message)?;
+        m.serialize_entry("value", &f.value)?;
+        m.serialize_entry("evidence", &f.evidence)?;
+        m.serialize_entry("waived", &f.waived)?;
+        m.end()
+    }
+}
+
+/// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab/CR before them) as a
+/// formula; manifest text is untrusted, so such cells get a leading apostrophe, which spreadsheets
+/// show as text and hide.
+fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+/// Column builders for one Parquet chunk.
+struct Columns {
+    text: [StringBuilder; 8],
+    row: UInt64Builder,
+    line: UInt64Builder,
+}
+
+impl Columns {
+    fn new() -> Self {
+        Columns {
+            text: std::array::from_fn(|_| StringBuilder::new()),
+            row: UInt64Builder::new(),
+            line: UInt64Builder::new(),
+        }
+    }
+
+    fn push(&mut self, f: &FindingRef) {
+        let [rule, severity, item, manifest, message, value, evidence, waived] = &mut self.text;
+        rule.append_value(f.rule);
+        severity.append_value(f.severity.as_str());
+        item.append_option(f.item);
+        manifest.append_option(f.manifest);
+        message.append_value(f.message);
+        value.append_option(f.value);
+        evidence.append_option(f.evidence);
+        waived.append_option(f.waived);
+        self.row.append_option(f.row);
+        self.line.append_option(f.line);
+    }
+
+    fn finish(&mut self) -> Option<RecordBatch> {
+        let [rule, severity, item, manifest, message, value, evidence, waived] = &mut self.text;
+        let col = |b: &mut StringBuilder| Arc::new(b.finish()) as ArrayRef;
+        let columns: Vec<ArrayRef> = vec![
+            col(rule),
+            col(severity),
+            col(item),
+            col(manifest),
+            Arc::new(self.row.finish()),
+            Arc::new(self.line.finish()),
+            col(message),
+            col(value),
+            col(evidence),
+            col(waived),
+        ];
+        // Cannot fail: every push appends to every builder, in the schema's types.
+        RecordBatch::try_new(schema(), columns).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn formula_cells_are_neutralized() {
+        for s in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(neutralize(s), format!("'{s}"), "{s:?}");
+        }
+        for s in ["CC-BY-4.0", "", "a=b", " =1"] {
+            assert_eq!(neutralize(s), s, "{s:?}");
+        }
+    }
+}
