@@ -251,7 +251,7 @@ fn scan<'a>(
         let read = reader.join().unwrap_or_else(|_| Err(Error::Usage("the reader thread failed".into())));
         let written =
             writer.join().unwrap_or_else(|_| Err(Error::Usage("the findings writer failed".into())));
-        read.and_then(|()| written)
+        read.and(written)
     });
     progress.finish();
     let findings_file = read_result?;
@@ -325,8 +325,7 @@ fn write_in_order(mut file: FindingsFile, rx: Receiver<Out>, gate: &WriteGate) -
         }
         // Move on while the current unit is done; a unit that becomes current writes what it
         // had waiting.
-        loop {
-            let Some((chunks, done)) = pending.get_mut(&next) else { break };
+        while let Some((chunks, done)) = pending.get_mut(&next) {
             for (chunk, rows) in chunks.drain(..) {
                 file.append(chunk, rows)?;
             }
@@ -958,7 +957,7 @@ fn build_report(
         }
     })
     .map_err(|e| Error::Usage(format!("cannot read temporary file for duplicate ids: {e}")))?;
-    if let (Some(file), Some(enc)) = (findings_file.as_deref_mut(), dup_encoder.as_mut())
+    if let (Some(file), Some(enc)) = (findings_file, dup_encoder.as_mut())
         && write_error.is_none()
     {
         let rows = enc.len();
