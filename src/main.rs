@@ -44,7 +44,8 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
     // Files first: a path that cannot be written is an error (exit 2) naming it.
     for (format, path) in &args.outputs {
-        write_file(*format, &report, path).map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+        write_file(*format, &report, path)
+            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
     }
     let stdout = std::io::stdout();
     let colour = args.format == Format::Terminal && report::terminal::colour_for_stdout();

@@ -158,7 +158,7 @@ mod tests {
         let e = markdown("<script>x</script> [click](javascript:alert(1)) | *b* `c`\n# h");
         assert!(!e.contains('<') && !e.contains('\n'), "{e}");
         assert!(e.contains("\\[click\\](javascript:alert(1))"), "{e}");
-        assert!(e.contains("\\|") && e.contains("\\*b\\*") && e.contains("\\`c\\`") && e.contains("  # h"));
+        assert!(e.contains("\\|") && e.contains("\\*b\\*") && e.contains("\\`c\\`") && e.ends_with("` # h"));
         assert_eq!(markdown("CC-BY-4.0"), "CC-BY-4.0");
     }
 

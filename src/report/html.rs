@@ -35,6 +35,7 @@ dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:12px}
 figcaption{font-weight:600;margin-bottom:8px}
+svg.chart{max-width:100%;height:auto;display:block}
 svg text{font:12px system-ui,sans-serif;fill:#101828}
 .controls{display:flex;gap:8px;margin:8px 0;align-items:center;flex-wrap:wrap}
 .controls input{padding:6px 8px;min-width:280px;border:1px solid var(--line);border-radius:6px}
@@ -44,7 +45,8 @@ th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertic
 td{word-break:break-word}
 th{background:var(--bg);cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
-td.num,th.num{text-align:right}
+td.num,th.num{text-align:right;white-space:nowrap}
+td code{white-space:nowrap}
 .sev{font-weight:600}.sev.error{color:var(--fail)}.sev.warning{color:var(--review)}.sev.info{color:var(--info)}.sev.waived{color:var(--muted)}
 .hint{color:var(--muted);font-size:13px}
 details{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:8px 0}
@@ -53,8 +55,9 @@ code{background:var(--bg);padding:0 3px;border-radius:3px}
 footer{color:var(--muted);margin-top:32px;font-size:12px}
 "#;
 
-/// Sorting (click a header; numbers sort by `data-v`) and filtering (text and severity) of every
-/// table with the classes `sortable` / `filterable`. Sets `data-ready` on <html> when done, which
+/// Sorting (click a header; numbers sort by `data-v`) and filtering (text and severity, also from
+/// the URL fragment `#severity=error&q=text`) of every table with the classes `sortable` /
+/// `filterable`. Sets `data-ready` on <html> when done, which
 /// the browser test checks to know the script ran without error.
 const SCRIPT: &str = r#"
 (function () {
@@ -101,6 +104,10 @@ const SCRIPT: &str = r#"
   }
   text.addEventListener("input", apply);
   severity.addEventListener("change", apply);
+  // A filter can be linked: report.html#severity=error&q=cc-by-nc
+  var params = new URLSearchParams(window.location.hash.slice(1));
+  if (params.has("q")) { text.value = params.get("q"); }
+  if (params.has("severity")) { severity.value = params.get("severity"); }
   apply();
   document.documentElement.setAttribute("data-ready", "1");
 })();

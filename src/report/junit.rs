@@ -57,7 +57,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             let body = match (&g.waived, g.severity) {
                 (Some(reason), _) => Body::Skipped(format!("waived: {reason}")),
                 (None, Severity::Error) => {
-                    let what = if collection_wide(g) { "collection".to_string() } else { format!("{} item(s)", g.count) };
+                    let what = if collection_wide(g) {
+                        "collection".to_string()
+                    } else {
+                        format!("{} item(s)", g.count)
+                    };
                     Body::Failure { message: format!("{}: {what}: {}", g.rule, g.message), detail: detail(g) }
                 }
                 (None, _) => Body::Out(format!("{}: {}", g.severity.as_str(), detail(g))),
@@ -114,7 +118,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 Body::Pass => writeln!(out, "{open}/>")?,
                 Body::Failure { message, detail } => {
                     writeln!(out, "{open}>")?;
-                    writeln!(out, r#"      <failure message="{}" type="error">{}</failure>"#, xml(message), xml_text(detail))?;
+                    writeln!(
+                        out,
+                        r#"      <failure message="{}" type="error">{}</failure>"#,
+                        xml(message),
+                        xml_text(detail)
+                    )?;
                     writeln!(out, "    </testcase>")?;
                 }
                 Body::Out(text) => {

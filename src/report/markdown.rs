@@ -118,7 +118,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         }
         if crit.groups.len() > MAX_GROUPS {
             writeln!(out)?;
-            writeln!(out, "… and {} more group(s); see the JSON or HTML report.", crit.groups.len() - MAX_GROUPS)?;
+            writeln!(
+                out,
+                "… and {} more group(s); see the JSON or HTML report.",
+                crit.groups.len() - MAX_GROUPS
+            )?;
         }
         writeln!(out)?;
     }

@@ -175,7 +175,8 @@ pub enum Criterion {
 }
 
 impl Criterion {
-    pub const ALL: [Criterion; 3] = [Criterion::Licensing, Criterion::SingleLocation, Criterion::NonDiscriminatory];
+    pub const ALL: [Criterion; 3] =
+        [Criterion::Licensing, Criterion::SingleLocation, Criterion::NonDiscriminatory];
 
     /// The criterion a rule checks; `None` for rules that check the manifest's hygiene only.
     /// The match is exhaustive so a new rule cannot be added without deciding where it belongs.
@@ -226,8 +227,12 @@ impl Criterion {
     pub fn description(self) -> &'static str {
         match self {
             Criterion::Licensing => "Every item is under an acceptable open license.",
-            Criterion::SingleLocation => "The collection is reachable from one location (home URL or known mirrors).",
-            Criterion::NonDiscriminatory => "Access restrictions do not discriminate (no geography, membership, fee or approval).",
+            Criterion::SingleLocation => {
+                "The collection is reachable from one location (home URL or known mirrors)."
+            }
+            Criterion::NonDiscriminatory => {
+                "Access restrictions do not discriminate (no geography, membership, fee or approval)."
+            }
         }
     }
 
@@ -327,10 +332,9 @@ impl Report {
         let s = &self.summary;
         match self.verdict {
             Verdict::Pass => "eligible: every item is openly licensed and nothing needs review".to_string(),
-            Verdict::Review => format!(
-                "no errors; {} warning(s) need a reviewer's eye",
-                self.count(Severity::Warning)
-            ),
+            Verdict::Review => {
+                format!("no errors; {} warning(s) need a reviewer's eye", self.count(Severity::Warning))
+            }
             Verdict::Fail => format!(
                 "not eligible: {} of {} items have errors ({} error finding(s), {} warning(s))",
                 s.items_with_errors,

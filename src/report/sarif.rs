@@ -145,8 +145,11 @@ fn group_result(report: &Report, g: &Group) -> Value {
         .findings
         .iter()
         .find(|f| f.rule == g.rule && f.value.as_deref() == Some(g.key.as_str()))
-        .or_else(|| report.findings.iter().find(|f| f.rule == g.rule && g.examples.first() == f.item.as_ref()));
-    let manifest = first.and_then(|f| f.manifest.as_deref()).or(report.collection.manifests.first().map(String::as_str));
+        .or_else(|| {
+            report.findings.iter().find(|f| f.rule == g.rule && g.examples.first() == f.item.as_ref())
+        });
+    let manifest =
+        first.and_then(|f| f.manifest.as_deref()).or(report.collection.manifests.first().map(String::as_str));
     if let Some(m) = manifest {
         r["locations"] = json!([location(m, first.and_then(|f| f.line))]);
     }
@@ -253,7 +256,10 @@ pub(crate) mod tests {
                 waived: None,
                 message: "CC-BY-NC-4.0 is not acceptable for open data: NonCommercial".into(),
             }],
-            findings: vec![finding("data/items.csv", 3, Some(4)), finding("data/more items.parquet", 7, None)],
+            findings: vec![
+                finding("data/items.csv", 3, Some(4)),
+                finding("data/more items.parquet", 7, None),
+            ],
             findings_truncated: false,
         }
     }
@@ -268,12 +274,18 @@ pub(crate) mod tests {
         assert_eq!(csv["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
         assert_eq!(csv["properties"]["row"], 3);
         let pq = &results[1];
-        assert_eq!(pq["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "data/more%20items.parquet");
+        assert_eq!(
+            pq["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "data/more%20items.parquet"
+        );
         assert!(pq["locations"][0]["physicalLocation"].get("region").is_none());
         assert_eq!(pq["properties"]["row"], 7);
         assert_eq!(csv["level"], "error");
         assert_ne!(csv["partialFingerprints"][FINGERPRINT_KEY], pq["partialFingerprints"][FINGERPRINT_KEY]);
-        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][csv["ruleIndex"].as_u64().expect("index") as usize]["id"], "license-not-approved");
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][csv["ruleIndex"].as_u64().expect("index") as usize]["id"],
+            "license-not-approved"
+        );
     }
 
     #[test]

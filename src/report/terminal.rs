@@ -148,8 +148,11 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
             shown += 1;
             let g = &report.groups[i];
             let key = if g.key.is_empty() { String::new() } else { format!("  \"{}\"", clean(&g.key)) };
-            let count =
-                if collection_wide(g) { "collection".to_string() } else { format!("{} item(s)", thousands(g.count)) };
+            let count = if collection_wide(g) {
+                "collection".to_string()
+            } else {
+                format!("{} item(s)", thousands(g.count))
+            };
             let severity = if g.waived.is_some() {
                 p.dim("waived")
             } else {
@@ -180,7 +183,12 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
     }
 
     for unused in &s.unused_exceptions {
-        writeln!(out, "{} {}; remove it or fix its items", p.severity(Severity::Warning, "warning:"), clean(unused))?;
+        writeln!(
+            out,
+            "{} {}; remove it or fix its items",
+            p.severity(Severity::Warning, "warning:"),
+            clean(unused)
+        )?;
     }
     if !s.unused_exceptions.is_empty() {
         writeln!(out)?;
