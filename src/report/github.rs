@@ -88,3 +88,36 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let summary = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());
     writeln!(out, "::notice title={}::{}", github_property("dpg-audit verdict"), github_message(&summary))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("write");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn few_findings_are_annotated_one_by_one_with_their_line() {
+        let out = render(&crate::report::sarif::tests::sample_report());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[0].starts_with(
+            "::error file=data/items.csv,line=4,title=license-not-approved::item item-3 (row 3): "
+        ));
+        assert!(lines[1].starts_with("::error file=data/more items.parquet,title=license-not-approved::"));
+        assert!(lines[2].starts_with("::notice title=dpg-audit verdict::FAIL"));
+    }
+
+    #[test]
+    fn many_findings_are_annotated_per_group() {
+        let mut report = crate::report::sarif::tests::sample_report();
+        report.groups[0].count = PER_FINDING + 1;
+        report.findings_truncated = true;
+        let out = render(&report);
+        assert_eq!(out.lines().filter(|l| l.starts_with("::error ")).count(), 1, "{out}");
+        assert!(out.contains("line=4") && out.contains("11 item(s)"), "{out}");
+    }
+}

@@ -80,6 +80,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         }
         suites.push((crit.title(), crit.key(), cases));
     }
+    // "Other checks" is left out of the criteria when nothing fired there; here its rules still
+    // show as passed.
+    if suites.len() == Criterion::ALL.len() {
+        let cases = Rule::ALL
+            .iter()
+            .filter(|r| Criterion::of(**r).is_none())
+            .map(|r| Case { name: r.code().to_string(), class: "dpg-audit.other".into(), body: Body::Pass })
+            .collect();
+        suites.push((super::OTHER_CHECKS, "other", cases));
+    }
 
     let count = |cases: &[Case], f: fn(&Body) -> bool| cases.iter().filter(|c| f(&c.body)).count();
     let is_failure = |b: &Body| matches!(b, Body::Failure { .. });
@@ -141,4 +151,36 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_fail_warnings_pass_waived_skip() {
+        let mut report = crate::report::sarif::tests::sample_report();
+        let mut g = report.groups[0].clone();
+        g.rule = "access-unrecognized".into();
+        g.severity = Severity::Warning;
+        g.key = "ask \u{0}first".into();
+        report.groups.push(g.clone());
+        g.rule = "access-discriminatory".into();
+        g.severity = Severity::Error;
+        g.waived = Some("agreed with the DPGA".into());
+        report.groups.push(g);
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("write");
+        let xml = String::from_utf8(out).expect("UTF-8");
+        assert!(!xml.contains('\u{0}'), "NUL is not XML");
+        assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+        assert_eq!(xml.matches("<skipped message=\"waived: agreed with the DPGA\"/>").count(), 1, "{xml}");
+        assert!(xml.contains("<testcase classname=\"dpg-audit.non-discriminatory-access\" name=\"access-unrecognized: ask first\">\n      <system-out>warning: "));
+        assert!(
+            xml.contains(
+                r#"<testsuites name="dpg-audit: hand-built" tests="16" failures="1" errors="0" skipped="1">"#
+            ),
+            "{xml}"
+        );
+    }
 }

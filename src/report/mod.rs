@@ -372,3 +372,63 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, colour: bool
         Format::Github => github::write(report, out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_but_duplicate_ids_belongs_to_a_criterion() {
+        for rule in Rule::ALL {
+            let c = Criterion::of(*rule);
+            let code = rule.code();
+            let expected = if code.starts_with("license-")
+                || ["mixed-licensing", "declared-license-mismatch", "manifest-row-invalid"].contains(&code)
+            {
+                Some(Criterion::Licensing)
+            } else if code.starts_with("access-location-") {
+                Some(Criterion::SingleLocation)
+            } else if code.starts_with("access-") {
+                Some(Criterion::NonDiscriminatory)
+            } else {
+                None
+            };
+            assert_eq!(c, expected, "{code}");
+        }
+        assert_eq!(Criterion::SingleLocation.rules().count(), 3);
+    }
+
+    #[test]
+    fn criteria_count_by_severity_and_skip_waived() {
+        let mut report = sarif::tests::sample_report();
+        let mut g = report.groups[0].clone();
+        g.rule = "access-unrecognized".into();
+        g.severity = Severity::Warning;
+        g.count = 4;
+        report.groups.push(g.clone());
+        g.rule = "duplicate-item-id".into();
+        g.waived = Some("known".into());
+        report.groups.push(g);
+        let c = report.criteria();
+        assert_eq!(c.len(), 4, "other checks listed once something fired there");
+        assert_eq!((c[0].verdict, c[0].errors, c[0].warnings), (Verdict::Fail, 2, 0));
+        assert_eq!((c[1].verdict, c[1].errors), (Verdict::Pass, 0));
+        assert_eq!((c[2].verdict, c[2].warnings), (Verdict::Review, 4));
+        assert_eq!((c[3].verdict, c[3].waived, c[3].title()), (Verdict::Pass, 4, OTHER_CHECKS));
+        report.groups.pop();
+        assert_eq!(report.criteria().len(), 3);
+    }
+
+    #[test]
+    fn hosts_are_capped_largest_first() {
+        let hosts = (0..60u64).map(|i| (format!("h{i:02}.example"), i + 1));
+        let capped = cap_hosts(hosts.chain([(OTHER_HOSTS.to_string(), 5)]), MAX_HOSTS);
+        assert_eq!(capped.len(), MAX_HOSTS + 1);
+        assert!(capped.contains_key("h59.example") && !capped.contains_key("h09.example"));
+        // h00..h09 hold 1..=10 items (55), plus the audit's own "(other hosts)" (5).
+        assert_eq!(capped[OTHER_HOSTS], 60);
+        let total: u64 = capped.values().sum();
+        assert_eq!(total, (1..=60).sum::<u64>() + 5);
+        assert!(cap_hosts(Vec::new(), MAX_HOSTS).is_empty());
+    }
+}

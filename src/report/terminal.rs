@@ -217,6 +217,27 @@ mod tests {
     }
 
     #[test]
+    fn colour_is_added_only_when_asked() {
+        let report = crate::report::sarif::tests::sample_report();
+        let mut plain = Vec::new();
+        write(&report, &mut plain).expect("write");
+        let mut coloured = Vec::new();
+        write_with(&report, &mut coloured, &Options { colour: true }).expect("write");
+        let (plain, coloured) =
+            (String::from_utf8(plain).expect("utf8"), String::from_utf8(coloured).expect("utf8"));
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;31m"));
+        // Same text once the codes are gone.
+        let mut stripped = coloured.clone();
+        while let Some(i) = stripped.find('\x1b') {
+            let end = i + stripped[i..].find('m').expect("code end") + 1;
+            stripped.replace_range(i..end, "");
+        }
+        assert_eq!(stripped, plain);
+        assert!(plain.contains("fix: Relicense"), "hint from the rule doc: {plain}");
+    }
+
+    #[test]
     fn escape_sequences_from_the_manifest_are_defused() {
         assert_eq!(clean("CC\x1b[2J BY"), "CC?[2J BY");
     }
