@@ -1026,6 +1026,8 @@ fn build_report(
         e.items += t.items;
         e.uncovered += t.uncovered;
     }
+    let by_host =
+        crate::report::cap_hosts(hosts.iter().map(|(h, t)| (h.clone(), t.items)), crate::report::MAX_HOSTS);
     for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
         let severity = policy.profile.severity(f.rule);
         let waived = policy.exceptions.waiver(f.rule, None);
@@ -1123,6 +1125,7 @@ fn build_report(
             by_license,
             waived,
             unused_exceptions: policy.exceptions.unused(),
+            by_host,
         },
         groups,
         findings,

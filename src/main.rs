@@ -42,12 +42,15 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         findings: args.findings,
     };
     let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
+    // Files first: a path that cannot be written is an error (exit 2) naming it.
+    for (format, path) in &args.outputs {
+        write_file(*format, &report, path)
+            .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+    }
     let stdout = std::io::stdout();
+    let colour = args.format == Format::Terminal && report::terminal::colour_for_stdout();
     let mut out = stdout.lock();
-    let written = match args.format {
-        Format::Terminal => report::terminal::write(&report, &mut out),
-        Format::Json => report::json::write(&report, &mut out),
-    };
+    let written = report::render(args.format, &report, &mut out, colour);
     if let Err(e) = written.and_then(|()| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -59,6 +62,14 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         Verdict::Pass => false,
     };
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Writes one report file; never in colour.
+fn write_file(format: Format, report: &report::Report, path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    report::render(format, report, &mut out, false)?;
+    out.flush()
 }
 
 fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {

@@ -49,9 +49,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub profile: Option<String>,
 
-    /// Report format written to stdout.
+    /// Report format written to stdout (colour only on a terminal, never with NO_COLOR set).
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
+
+    /// Also write the report in FORMAT to PATH (repeatable), e.g. --output sarif=audit.sarif.
+    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub outputs: Vec<(Format, PathBuf)>,
 
     /// Stream every per-item finding to this file (.parquet, .csv or .ndjson, by extension).
     #[arg(long, value_name = "PATH")]
@@ -110,8 +114,35 @@ pub enum RulesCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Human-readable text (default).
     Terminal,
+    /// The JSON report of the contract (schemas/report.schema.json).
     Json,
+    /// Markdown for a DPG submission or a pull-request comment.
+    #[value(alias = "md")]
+    Markdown,
+    /// One self-contained HTML page with charts and a sortable, filterable table.
+    Html,
+    /// SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+    /// JUnit XML: a testcase per rule and finding group.
+    Junit,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Terminal => "terminal",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -124,6 +155,18 @@ pub enum NormalizeFormat {
 pub enum FailOn {
     Error,
     Warning,
+}
+
+fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    let (name, path) = s.split_once('=').ok_or_else(|| format!("expected FORMAT=PATH, got `{s}`"))?;
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        let names: Vec<&str> = Format::value_variants().iter().map(|f| f.name()).collect();
+        format!("unknown format `{name}`; expected one of: {} (or md)", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("no path given for format `{}`", format.name()));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 fn parse_column(s: &str) -> Result<(Field, String), String> {

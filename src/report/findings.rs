@@ -20,6 +20,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::Finding;
+use super::escape::neutralize_csv_cell;
 use crate::error::{Error, Result};
 
 const COLUMNS: [&str; 10] =
@@ -257,7 +258,7 @@ fn schema() -> SchemaRef {
 /// One CSV line; text cells from the manifest are neutralized, and quoted when needed.
 fn csv_line(out: &mut Vec<u8>, f: &FindingRef) {
     let cell = |out: &mut Vec<u8>, s: &str, last: bool| {
-        let s = neutralize(s);
+        let s = neutralize_csv_cell(s);
         if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             out.push(b'"');
             for b in s.bytes() {
@@ -312,16 +313,6 @@ impl serde::Serialize for NdjsonRow<'_, '_> {
     }
 }
 
-/// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab/CR before them) as a
-/// formula; manifest text is untrusted, so such cells get a leading apostrophe, which spreadsheets
-/// show as text and hide.
-fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
-        _ => std::borrow::Cow::Borrowed(s),
-    }
-}
-
 /// Column builders for one Parquet chunk.
 struct Columns {
     text: [StringBuilder; 8],
@@ -369,20 +360,5 @@ impl Columns {
         ];
         // Cannot fail: every push appends to every builder, in the schema's types.
         RecordBatch::try_new(schema(), columns).ok()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralize;
-
-    #[test]
-    fn formula_cells_are_neutralized() {
-        for s in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert_eq!(neutralize(s), format!("'{s}"), "{s:?}");
-        }
-        for s in ["CC-BY-4.0", "", "a=b", " =1"] {
-            assert_eq!(neutralize(s), s, "{s:?}");
-        }
     }
 }

@@ -1,15 +1,23 @@
 //! The report: one model, built once by the audit and rendered by each format. The core never
 //! prints; renderers write to any `Write`.
 
+pub mod escape;
 pub mod findings;
+pub mod github;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
-use crate::policy::Severity;
+use crate::cli::Format;
+use crate::policy::{Rule, Severity};
 
 /// Version of the JSON report's shape; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -81,6 +89,35 @@ pub struct Summary {
     /// Exceptions that waived nothing (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unused_exceptions: Vec<String>,
+    /// Items per access host (lowercased), the largest [`MAX_HOSTS`] with the rest summed under
+    /// [`OTHER_HOSTS`]; absent when no item has a URL.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_host: BTreeMap<String, u64>,
+}
+
+/// How many hosts `summary.by_host` names before summing the rest, so a collection spread over
+/// thousands of hosts still has a small report.
+pub const MAX_HOSTS: usize = 50;
+/// The `by_host` entry that sums the hosts past [`MAX_HOSTS`].
+pub const OTHER_HOSTS: &str = "(other hosts)";
+
+/// Keeps the `max` largest entries (ties by name) and sums the rest under [`OTHER_HOSTS`].
+pub fn cap_hosts(hosts: impl IntoIterator<Item = (String, u64)>, max: usize) -> BTreeMap<String, u64> {
+    let mut all: Vec<(String, u64)> = hosts.into_iter().filter(|(_, n)| *n > 0).collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut out = BTreeMap::new();
+    let mut other = 0u64;
+    for (i, (host, n)) in all.into_iter().enumerate() {
+        if i < max && host != OTHER_HOSTS {
+            out.insert(host, n);
+        } else {
+            other += n;
+        }
+    }
+    if other > 0 {
+        out.insert(OTHER_HOSTS.to_string(), other);
+    }
+    out
 }
 
 /// Findings of one rule that share a key (the same license string, the same URL problem, ...).
@@ -126,5 +163,273 @@ impl Report {
     /// Counts of findings at `severity`, over all rules.
     pub fn count(&self, severity: Severity) -> u64 {
         self.groups.iter().filter(|g| g.severity == severity && g.waived.is_none()).map(|g| g.count).sum()
+    }
+}
+
+/// The three DPG criteria a data set or content collection must meet. Every format groups
+/// findings under them; which rule belongs where is decided only by [`Criterion::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Criterion {
+    Licensing,
+    SingleLocation,
+    NonDiscriminatory,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 3] =
+        [Criterion::Licensing, Criterion::SingleLocation, Criterion::NonDiscriminatory];
+
+    /// The criterion a rule checks; `None` for rules that check the manifest's hygiene only.
+    /// The match is exhaustive so a new rule cannot be added without deciding where it belongs.
+    pub fn of(rule: Rule) -> Option<Criterion> {
+        match rule {
+            Rule::LicenseMissing
+            | Rule::LicenseUnrecognized
+            | Rule::LicenseAmbiguous
+            | Rule::LicenseNotApproved
+            | Rule::LicenseNeedsReview
+            | Rule::LicenseUrlMismatch
+            | Rule::LicenseDeprecatedId
+            | Rule::MixedLicensing
+            | Rule::DeclaredLicenseMismatch
+            // A row that cannot be read cannot be shown to be licensed.
+            | Rule::ManifestRowInvalid => Some(Criterion::Licensing),
+            Rule::AccessLocationMissing | Rule::AccessLocationInvalid | Rule::AccessLocationScattered => {
+                Some(Criterion::SingleLocation)
+            }
+            Rule::AccessDiscriminatory | Rule::AccessUnrecognized => Some(Criterion::NonDiscriminatory),
+            Rule::DuplicateItemId => None,
+        }
+    }
+
+    /// [`Criterion::of`] for a rule code as it appears in the report.
+    pub fn of_code(code: &str) -> Option<Criterion> {
+        Rule::from_code(code).and_then(Criterion::of)
+    }
+
+    /// Stable machine name (JUnit class names, HTML ids, SARIF tags).
+    pub fn key(self) -> &'static str {
+        match self {
+            Criterion::Licensing => "open-licensing",
+            Criterion::SingleLocation => "single-location",
+            Criterion::NonDiscriminatory => "non-discriminatory-access",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Criterion::Licensing => "Full open licensing",
+            Criterion::SingleLocation => "Single access location",
+            Criterion::NonDiscriminatory => "Non-discriminatory access",
+        }
+    }
+
+    /// What the criterion asks, in one sentence.
+    pub fn description(self) -> &'static str {
+        match self {
+            Criterion::Licensing => "Every item is under an acceptable open license.",
+            Criterion::SingleLocation => {
+                "The collection is reachable from one location (home URL or known mirrors)."
+            }
+            Criterion::NonDiscriminatory => {
+                "Access restrictions do not discriminate (no geography, membership, fee or approval)."
+            }
+        }
+    }
+
+    /// The rules of this criterion, in catalogue order.
+    pub fn rules(self) -> impl Iterator<Item = Rule> {
+        Rule::ALL.iter().copied().filter(move |r| Criterion::of(*r) == Some(self))
+    }
+}
+
+/// Title of the findings that belong to no criterion.
+pub const OTHER_CHECKS: &str = "Other checks";
+
+/// How one criterion fared: counts of (unwaived) findings by severity, and its own verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriterionResult {
+    /// `None` for [`OTHER_CHECKS`].
+    pub criterion: Option<Criterion>,
+    pub verdict: Verdict,
+    pub errors: u64,
+    pub warnings: u64,
+    pub infos: u64,
+    pub waived: u64,
+    /// Indexes into `report.groups`, in report order.
+    pub groups: Vec<usize>,
+}
+
+impl CriterionResult {
+    pub fn title(&self) -> &'static str {
+        self.criterion.map_or(OTHER_CHECKS, Criterion::title)
+    }
+
+    pub fn key(&self) -> &'static str {
+        self.criterion.map_or("other", Criterion::key)
+    }
+}
+
+impl Report {
+    /// One result per DPG criterion, then "other checks" when any of those fired.
+    pub fn criteria(&self) -> Vec<CriterionResult> {
+        let mut out: Vec<CriterionResult> = Criterion::ALL
+            .iter()
+            .map(|c| Some(*c))
+            .chain([None])
+            .map(|criterion| CriterionResult {
+                criterion,
+                verdict: Verdict::Pass,
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+                waived: 0,
+                groups: Vec::new(),
+            })
+            .collect();
+        for (i, g) in self.groups.iter().enumerate() {
+            let slot = match Criterion::of_code(&g.rule) {
+                Some(c) => Criterion::ALL.iter().position(|x| *x == c).unwrap_or(3),
+                None => 3,
+            };
+            let r = &mut out[slot];
+            r.groups.push(i);
+            if g.waived.is_some() {
+                r.waived += g.count;
+                continue;
+            }
+            match g.severity {
+                Severity::Error => r.errors += g.count,
+                Severity::Warning => r.warnings += g.count,
+                Severity::Info => r.infos += g.count,
+            }
+        }
+        for r in &mut out {
+            r.verdict = if r.errors > 0 {
+                Verdict::Fail
+            } else if r.warnings > 0 {
+                Verdict::Review
+            } else {
+                Verdict::Pass
+            };
+        }
+        if out[3].groups.is_empty() {
+            out.pop();
+        }
+        out
+    }
+
+    /// The docs of the rules that fired (waived ones included), in catalogue order.
+    pub fn fired_rule_docs(&self) -> Vec<&'static crate::policy::rules::RuleDoc> {
+        Rule::ALL
+            .iter()
+            .filter(|r| self.groups.iter().any(|g| g.rule == r.code()))
+            .filter_map(|r| r.doc())
+            .collect()
+    }
+
+    /// A one-line verdict for banners: what the verdict means for the collection.
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        match self.verdict {
+            Verdict::Pass => "eligible: every item is openly licensed and nothing needs review".to_string(),
+            Verdict::Review => {
+                format!("no errors; {} warning(s) need a reviewer's eye", self.count(Severity::Warning))
+            }
+            Verdict::Fail => format!(
+                "not eligible: {} of {} items have errors ({} error finding(s), {} warning(s))",
+                s.items_with_errors,
+                s.items,
+                self.count(Severity::Error),
+                self.count(Severity::Warning)
+            ),
+        }
+    }
+}
+
+/// The one-line fix of a rule, from its doc (shown beside findings).
+pub fn hint(rule: &str) -> Option<&'static str> {
+    Rule::from_code(rule).and_then(|r| r.doc()).map(|d| d.fix.as_str())
+}
+
+/// Whether a group is about the whole collection rather than a count of items.
+pub fn collection_wide(g: &Group) -> bool {
+    Rule::from_code(&g.rule)
+        .and_then(|r| r.doc())
+        .is_some_and(|d| d.scope == crate::policy::Scope::Collection)
+        || g.examples.is_empty()
+}
+
+/// Renders `report` in `format`. `colour` only affects the terminal format and is never set
+/// for files.
+pub fn render(format: Format, report: &Report, out: &mut dyn Write, colour: bool) -> std::io::Result<()> {
+    match format {
+        Format::Terminal => terminal::write_with(report, out, &terminal::Options { colour }),
+        Format::Json => json::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Html => html::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Github => github::write(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_but_duplicate_ids_belongs_to_a_criterion() {
+        for rule in Rule::ALL {
+            let c = Criterion::of(*rule);
+            let code = rule.code();
+            let expected = if code.starts_with("license-")
+                || ["mixed-licensing", "declared-license-mismatch", "manifest-row-invalid"].contains(&code)
+            {
+                Some(Criterion::Licensing)
+            } else if code.starts_with("access-location-") {
+                Some(Criterion::SingleLocation)
+            } else if code.starts_with("access-") {
+                Some(Criterion::NonDiscriminatory)
+            } else {
+                None
+            };
+            assert_eq!(c, expected, "{code}");
+        }
+        assert_eq!(Criterion::SingleLocation.rules().count(), 3);
+    }
+
+    #[test]
+    fn criteria_count_by_severity_and_skip_waived() {
+        let mut report = sarif::tests::sample_report();
+        let mut g = report.groups[0].clone();
+        g.rule = "access-unrecognized".into();
+        g.severity = Severity::Warning;
+        g.count = 4;
+        report.groups.push(g.clone());
+        g.rule = "duplicate-item-id".into();
+        g.waived = Some("known".into());
+        report.groups.push(g);
+        let c = report.criteria();
+        assert_eq!(c.len(), 4, "other checks listed once something fired there");
+        assert_eq!((c[0].verdict, c[0].errors, c[0].warnings), (Verdict::Fail, 2, 0));
+        assert_eq!((c[1].verdict, c[1].errors), (Verdict::Pass, 0));
+        assert_eq!((c[2].verdict, c[2].warnings), (Verdict::Review, 4));
+        assert_eq!((c[3].verdict, c[3].waived, c[3].title()), (Verdict::Pass, 4, OTHER_CHECKS));
+        report.groups.pop();
+        assert_eq!(report.criteria().len(), 3);
+    }
+
+    #[test]
+    fn hosts_are_capped_largest_first() {
+        let hosts = (0..60u64).map(|i| (format!("h{i:02}.example"), i + 1));
+        let capped = cap_hosts(hosts.chain([(OTHER_HOSTS.to_string(), 5)]), MAX_HOSTS);
+        assert_eq!(capped.len(), MAX_HOSTS + 1);
+        assert!(capped.contains_key("h59.example") && !capped.contains_key("h09.example"));
+        // h00..h09 hold 1..=10 items (55), plus the audit's own "(other hosts)" (5).
+        assert_eq!(capped[OTHER_HOSTS], 60);
+        let total: u64 = capped.values().sum();
+        assert_eq!(total, (1..=60).sum::<u64>() + 5);
+        assert!(cap_hosts(Vec::new(), MAX_HOSTS).is_empty());
     }
 }

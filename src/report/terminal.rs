@@ -1,14 +1,64 @@
-//! The human report for a terminal: verdict first, then what stands in the way.
+//! The human report for a terminal: verdict banner first, then one section per DPG criterion
+//! with what stands in the way and how to fix it.
 
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
 
-use super::{Report, Verdict};
-use crate::policy::{Rule, Scope, Severity};
+use super::{Report, Verdict, collection_wide, hint};
+use crate::policy::Severity;
 
-/// How many groups the terminal lists before pointing at the JSON report.
+/// How many groups the terminal lists (over all sections) before pointing at the other formats.
 const MAX_GROUPS: usize = 12;
 /// How many licenses the distribution lists.
 const MAX_LICENSES: usize = 12;
+
+/// Rendering options; `colour` adds ANSI colours.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub colour: bool,
+}
+
+/// Colour on stdout only when it is a terminal and NO_COLOR is unset or empty (no-color.org).
+pub fn colour_for_stdout() -> bool {
+    use_colour(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref())
+}
+
+/// The decision behind [`colour_for_stdout`], apart so it can be tested.
+pub fn use_colour(is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn verdict(&self, v: Verdict, s: &str) -> String {
+        let code = match v {
+            Verdict::Pass => "1;32",
+            Verdict::Review => "1;33",
+            Verdict::Fail => "1;31",
+        };
+        self.wrap(code, s)
+    }
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        let code = match sev {
+            Severity::Error => "31",
+            Severity::Warning => "33",
+            Severity::Info => "36",
+        };
+        self.wrap(code, s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
 
 fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -22,28 +72,47 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Manifest text on a terminal: control characters (escape sequences) are replaced so a value
+/// cannot move the cursor or recolour the screen.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+/// The plain report (no colour), as written to files.
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    write_with(report, out, &Options::default())
+}
+
+pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::io::Result<()> {
+    let p = Paint { on: opts.colour };
     let c = &report.collection;
-    let name = c.name.as_deref().map(|n| format!("\"{n}\" ")).unwrap_or_default();
+    let name = c.name.as_deref().map(|n| format!("\"{}\" ", clean(n))).unwrap_or_default();
     writeln!(
         out,
         "dpg-audit {}: collection {name}(type {}, profile {})",
         report.tool.version, c.dpg_type, c.profile
     )?;
-    writeln!(out, "  manifests: {}", c.manifests.join(", "))?;
+    writeln!(out, "  manifests: {}", c.manifests.iter().map(|m| clean(m)).collect::<Vec<_>>().join(", "))?;
     writeln!(out, "  items:     {}", thousands(c.items))?;
+    writeln!(out)?;
+
+    let banner = format!("  {}  {}", report.verdict.as_str().to_uppercase(), report.headline());
+    let rule = "=".repeat((banner.chars().count() + 2).min(100));
+    writeln!(out, "{}", p.verdict(report.verdict, &rule))?;
+    writeln!(out, "{}", p.verdict(report.verdict, &banner))?;
+    writeln!(out, "{}", p.verdict(report.verdict, &rule))?;
     writeln!(out)?;
 
     let s = &report.summary;
     if !s.by_license.is_empty() {
-        writeln!(out, "Licenses")?;
+        writeln!(out, "{}", p.bold("Licenses"))?;
         let mut licenses: Vec<(&String, &u64)> = s.by_license.iter().collect();
         licenses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let width =
             licenses.iter().take(MAX_LICENSES).map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(40);
         for (license, count) in licenses.iter().take(MAX_LICENSES) {
             let pct = if s.items > 0 { **count as f64 * 100.0 / s.items as f64 } else { 0.0 };
-            writeln!(out, "  {license:<width$}  {:>12}  {pct:5.1}%", thousands(**count))?;
+            writeln!(out, "  {:<width$}  {:>12}  {pct:5.1}%", clean(license), thousands(**count))?;
         }
         if licenses.len() > MAX_LICENSES {
             writeln!(out, "  ... and {} more", licenses.len() - MAX_LICENSES)?;
@@ -51,63 +120,125 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
     }
 
-    if report.groups.is_empty() {
-        writeln!(out, "No findings.")?;
-    } else {
-        writeln!(out, "Findings by rule")?;
-        for (rule, count) in &s.by_rule {
-            let severity = report.groups.iter().find(|g| &g.rule == rule).map_or("", |g| g.severity.as_str());
-            writeln!(out, "  {severity:<8} {rule:<26} {:>12}", thousands(*count))?;
+    let mut shown = 0usize;
+    for (n, crit) in report.criteria().iter().enumerate() {
+        let status = crit.verdict.as_str().to_uppercase();
+        let mut counts = vec![
+            format!("{} error(s)", thousands(crit.errors)),
+            format!("{} warning(s)", thousands(crit.warnings)),
+        ];
+        if crit.infos > 0 {
+            counts.push(format!("{} info", thousands(crit.infos)));
         }
-        writeln!(out)?;
-        writeln!(out, "Top findings")?;
-        for g in report.groups.iter().take(MAX_GROUPS) {
-            let key = if g.key.is_empty() { String::new() } else { format!("  \"{}\"", g.key) };
-            let collection_wide =
-                Rule::from_code(&g.rule).and_then(|r| r.doc()).is_some_and(|d| d.scope == Scope::Collection)
-                    || g.examples.is_empty();
-            let count = if collection_wide {
+        if crit.waived > 0 {
+            counts.push(format!("{} waived", thousands(crit.waived)));
+        }
+        let number = if crit.criterion.is_some() { format!("{}. ", n + 1) } else { String::new() };
+        writeln!(
+            out,
+            "{}  [{}]  {}",
+            p.bold(&format!("{number}{}", crit.title())),
+            p.verdict(crit.verdict, &status),
+            counts.join(", ")
+        )?;
+        for &i in &crit.groups {
+            if shown == MAX_GROUPS {
+                break;
+            }
+            shown += 1;
+            let g = &report.groups[i];
+            let key = if g.key.is_empty() { String::new() } else { format!("  \"{}\"", clean(&g.key)) };
+            let count = if collection_wide(g) {
                 "collection".to_string()
             } else {
                 format!("{} item(s)", thousands(g.count))
             };
-            let severity = if g.waived.is_some() { "waived" } else { g.severity.as_str() };
-            writeln!(out, "  {severity} {}{key}: {count}", g.rule)?;
+            let severity = if g.waived.is_some() {
+                p.dim("waived")
+            } else {
+                p.severity(g.severity, g.severity.as_str())
+            };
+            writeln!(out, "   {severity} {}{key}: {count}", g.rule)?;
             if let Some(reason) = &g.waived {
-                writeln!(out, "      waived by an exception: {reason}")?;
+                writeln!(out, "      waived by an exception: {}", clean(reason))?;
             }
-            writeln!(out, "      {}", g.message)?;
+            writeln!(out, "      {}", clean(&g.message))?;
             if !g.examples.is_empty() {
-                writeln!(out, "      e.g. {}", g.examples.join(", "))?;
+                let examples: Vec<String> = g.examples.iter().map(|e| clean(e)).collect();
+                writeln!(out, "      e.g. {}", examples.join(", "))?;
+            }
+            if let Some(fix) = hint(&g.rule) {
+                writeln!(out, "      {} {fix}", p.dim("fix:"))?;
             }
         }
-        if report.groups.len() > MAX_GROUPS {
-            writeln!(out, "  ... {} more groups (see --format json)", report.groups.len() - MAX_GROUPS)?;
-        }
+        writeln!(out)?;
+    }
+    if report.groups.len() > shown {
+        writeln!(
+            out,
+            "... {} more group(s) (see --format json, markdown or html)",
+            report.groups.len() - shown
+        )?;
         writeln!(out)?;
     }
 
     for unused in &s.unused_exceptions {
-        writeln!(out, "warning: {unused}; remove it or fix its items")?;
+        writeln!(
+            out,
+            "{} {}; remove it or fix its items",
+            p.severity(Severity::Warning, "warning:"),
+            clean(unused)
+        )?;
     }
     if !s.unused_exceptions.is_empty() {
         writeln!(out)?;
     }
 
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    let line = match report.verdict {
-        Verdict::Pass => "PASS: every item is openly licensed and nothing needs review".to_string(),
-        Verdict::Review => {
-            format!("REVIEW: no errors, {} warning(s) need a reviewer's eye", thousands(warnings))
+    let line = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());
+    writeln!(out, "{}", p.verdict(report.verdict, &line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some(OsStr::new(""))));
+        assert!(!use_colour(true, Some(OsStr::new("1"))));
+        assert!(!use_colour(false, None));
+    }
+
+    #[test]
+    fn paint_adds_codes_only_when_on() {
+        assert_eq!(Paint { on: false }.verdict(Verdict::Fail, "FAIL"), "FAIL");
+        assert_eq!(Paint { on: true }.verdict(Verdict::Fail, "FAIL"), "\x1b[1;31mFAIL\x1b[0m");
+    }
+
+    #[test]
+    fn colour_is_added_only_when_asked() {
+        let report = crate::report::sarif::tests::sample_report();
+        let mut plain = Vec::new();
+        write(&report, &mut plain).expect("write");
+        let mut coloured = Vec::new();
+        write_with(&report, &mut coloured, &Options { colour: true }).expect("write");
+        let (plain, coloured) =
+            (String::from_utf8(plain).expect("utf8"), String::from_utf8(coloured).expect("utf8"));
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;31m"));
+        // Same text once the codes are gone.
+        let mut stripped = coloured.clone();
+        while let Some(i) = stripped.find('\x1b') {
+            let end = i + stripped[i..].find('m').expect("code end") + 1;
+            stripped.replace_range(i..end, "");
         }
-        Verdict::Fail => format!(
-            "FAIL: {} of {} items have errors ({} error finding(s), {} warning(s))",
-            thousands(s.items_with_errors),
-            thousands(s.items),
-            thousands(errors),
-            thousands(warnings)
-        ),
-    };
-    writeln!(out, "{line}")
+        assert_eq!(stripped, plain);
+        assert!(plain.contains("fix: Relicense"), "hint from the rule doc: {plain}");
+    }
+
+    #[test]
+    fn escape_sequences_from_the_manifest_are_defused() {
+        assert_eq!(clean("CC\x1b[2J BY"), "CC?[2J BY");
+    }
 }
