@@ -10,6 +10,7 @@ use dpg_audit::cli::{
     AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
 };
 use dpg_audit::policy::rules::{self, Rule};
+use dpg_audit::portal::batch::{BatchFormat, BatchReport, Outcome};
 use dpg_audit::report::{self, Verdict};
 
 fn main() -> ExitCode {
@@ -41,7 +42,12 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         progress: !args.quiet,
         findings: args.findings,
     };
-    let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
+    // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest.
+    let report = match dpg_audit::portal::batch::run(&opts, args.input_format).map_err(|e| e.to_string())? {
+        None => dpg_audit::run(&opts).map_err(|e| e.to_string())?,
+        Some(Outcome::Single(report)) => *report,
+        Some(Outcome::Batch(batch)) => return write_batch(&batch, args.format, args.fail_on),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
@@ -58,6 +64,35 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         Verdict::Review => args.fail_on == FailOn::Warning,
         Verdict::Pass => false,
     };
+    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Writes a portal batch report; exit 1 when any dataset is not eligible.
+fn write_batch(batch: &BatchReport, format: Format, fail_on: FailOn) -> Result<ExitCode, String> {
+    #[allow(unreachable_patterns)] // formats added to `Format` later are not batch formats yet
+    let format = match format {
+        Format::Terminal => BatchFormat::Terminal,
+        Format::Json => BatchFormat::Json,
+        _ => {
+            return Err(format!(
+                "this input holds {} datasets; a batch report is written as: {}",
+                batch.datasets.len(),
+                dpg_audit::portal::batch::BATCH_FORMATS
+            ));
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if let Err(e) = dpg_audit::portal::batch::write(batch, format, &mut out).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(format!("cannot write the report: {e}"));
+    }
+    let fail = batch.datasets.iter().any(|r| match r.verdict {
+        Verdict::Fail => true,
+        Verdict::Review => fail_on == FailOn::Warning,
+        Verdict::Pass => false,
+    });
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
