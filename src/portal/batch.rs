@@ -185,7 +185,7 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
                         return Err(Error::input(
                             path,
                             format!(
-                                "a JSON object in none of the known formats: not a manifest (a JSON array of items) and not portal metadata; {LOOKED_FOR}"
+                                "a single JSON object in none of the known formats: not JSON Lines or a JSON array of items (a manifest), and not portal metadata; {LOOKED_FOR}"
                             ),
                         ));
                     }

@@ -309,18 +309,28 @@ pub fn detect(path: &Path) -> Result<Detected> {
         // array of nodes.
         return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
     }
+    // JSON Lines named .json (a manifest, or a CKAN dump): the first line is a whole object and
+    // more follows. Decided from the head, so a large manifest is not read here.
+    let head = read_head(path, 1 << 20)?;
+    let lines_kind = |first: &[u8]| {
+        let obj = serde_json::from_slice::<serde_json::Value>(first).ok()?;
+        let o = obj.as_object()?;
+        Some(if ckan::is_package(o) { Detected::Portal(InputFormat::Ckan) } else { Detected::Manifest })
+    };
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    if let Some(end) = text[start..].iter().position(|b| *b == b'\n')
+        && text[start + end..].iter().any(|b| !b.is_ascii_whitespace())
+        && let Some(kind) = lines_kind(&text[start..start + end])
+    {
+        return Ok(kind);
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
-        // One object per line: JSON Lines named .json (a manifest, or a CKAN dump).
+        // Not one JSON value: the manifest reader reports what is wrong with it.
         Err(_) => {
-            let first = bytes.split(|b| *b == b'\n').find(|l| l.iter().any(|b| !b.is_ascii_whitespace()));
-            let obj = first.and_then(|l| serde_json::from_slice::<serde_json::Value>(l).ok());
-            return Ok(match obj.as_ref().and_then(serde_json::Value::as_object) {
-                Some(o) if ckan::is_package(o) => Detected::Portal(InputFormat::Ckan),
-                _ if ext == "jsonld" => Detected::Portal(InputFormat::Dcat),
-                _ => Detected::Manifest,
-            });
+            return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
         }
     };
     let Some(obj) = value.as_object() else { return Ok(Detected::Manifest) };
