@@ -146,7 +146,10 @@ fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
     let by_ext = match ext.as_str() {
         "json" => RdfFormat::from_extension("jsonld"),
         "xml" | "owl" => Some(RdfFormat::RdfXml),
-        e => RdfFormat::from_extension(e),
+        // Only the RDF extensions: oxrdfio also maps `.txt` to N-Triples, but a forced `.txt`
+        // export is as likely Turtle (a superset of N-Triples), which the sniffing below picks.
+        e @ ("ttl" | "nt" | "n3" | "nq" | "trig" | "rdf" | "jsonld") => RdfFormat::from_extension(e),
+        _ => None,
     };
     by_ext.unwrap_or_else(|| {
         match bytes.iter().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xef | 0xbb | 0xbf)) {

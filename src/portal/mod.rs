@@ -330,7 +330,11 @@ pub fn detect(path: &Path) -> Result<Detected> {
         Ok(v) => v,
         // Not one JSON value: the manifest reader reports what is wrong with it.
         Err(_) => {
-            return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
+            return Ok(if ext == "jsonld" {
+                Detected::Portal(InputFormat::Dcat)
+            } else {
+                Detected::Manifest
+            });
         }
     };
     let Some(obj) = value.as_object() else { return Ok(Detected::Manifest) };
