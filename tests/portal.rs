@@ -782,3 +782,62 @@ fn eu_licence_authority_iris_are_recognized() {
         assert_eq!(n.expression.as_deref(), Some(spdx), "{code}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shapes the shared samples do not cover (hand-made fixtures in tests/fixtures/portal)
+
+fn read_fixture(name: &str) -> Dataset {
+    let path = PathBuf::from(fixture(name));
+    let Detected::Portal(format) = portal::detect(&path).unwrap() else {
+        panic!("{name}: not detected as metadata")
+    };
+    let mut all = portal::read_file(&path, format).unwrap();
+    assert_eq!(all.len(), 1);
+    all.remove(0).unwrap_or_else(|u| panic!("{name}: {}", u.reason))
+}
+
+#[test]
+fn zenodo_rest_record_with_file_links() {
+    let d = read_fixture("zenodo-rest-record.json");
+    assert_eq!(d.format, Some(InputFormat::Zenodo));
+    assert_eq!(d.id.as_deref(), Some("10.5281/zenodo.8123456"));
+    assert_eq!(d.access.as_deref(), Some("embargoed"));
+    assert_eq!(norms(&d), ["CC-BY-4.0", "CC-BY-4.0"]);
+    assert_eq!(inherited(&d), [true, true]);
+    assert_eq!(
+        d.items[0].url.as_deref(),
+        Some("https://zenodo.org/api/records/8123456/files/transects.csv/content")
+    );
+}
+
+#[test]
+fn invenio_rdm_record_access_and_rights() {
+    let d = read_fixture("invenio-rdm-record.json");
+    assert_eq!(d.id.as_deref(), Some("10.5281/zenodo.9000001"));
+    assert_eq!(d.access.as_deref(), Some("restricted"), "access.files");
+    assert_eq!(norms(&d), ["CC-BY-NC-4.0"]);
+    assert_eq!(d.items[0].title.as_deref(), Some("transcripts.zip"));
+    // No file link: the record's DOI is where the file is reached.
+    assert_eq!(d.items[0].url.as_deref(), Some("https://doi.org/10.5281/zenodo.9000001"));
+}
+
+#[test]
+fn datacite_rest_wrapper() {
+    let d = read_fixture("datacite-rest.json");
+    assert_eq!(d.format, Some(InputFormat::Datacite));
+    assert_eq!(d.access.as_deref(), Some("restricted"), "info:eu-repo/semantics/restrictedAccess");
+    assert_eq!(norms(&d), ["CC-BY-4.0"], "rightsIdentifier, the access statement set apart");
+    assert_eq!(d.items[0].url.as_deref(), Some("https://data.larkspur-bay.example/dataset/tides"));
+}
+
+#[test]
+fn a_folder_with_one_dataset_gives_the_ordinary_report() {
+    let dir = tempdir();
+    std::fs::copy(sample("hf-cards/hf-datasets__squad__README.md"), dir.path().join("README.md")).unwrap();
+    let run = audit_json(&[p(dir.path())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert!(json.get("datasets").is_none(), "not a batch");
+    assert_eq!(json["verdict"], "review");
+    assert_eq!(json["summary"]["by_license"]["CC-BY-4.0"], 1);
+}

@@ -103,33 +103,44 @@ pub fn run(opts: &AuditOptions, input: InputFormat) -> Result<Option<Outcome>> {
     check_rule_data()?;
     let mut base = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
 
-    let single_source = sources.len() == 1 && opts.paths.len() == 1 && !opts.paths[0].is_dir();
-    if single_source && let Some(Source { path, format }) = sources.first() {
-        let format = format.clone().map_err(|m| Error::input(path, m))?;
-        let entries = read_file(path, format)?;
-        if entries.len() == 1 {
-            return match entries.into_iter().next() {
-                Some(Ok(d)) => {
-                    let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
-                    Ok(Some(Outcome::Single(Box::new(report))))
-                }
-                Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
-                None => Err(Error::input(path, "holds no datasets")),
-            };
-        }
-        return batch(opts, &mut base, vec![(path.clone(), Ok(entries))]).map(Some);
+    let pool = pool(opts.threads)?;
+    let mut read: Vec<(PathBuf, Result<Vec<Entry>>)> = pool.install(|| {
+        sources
+            .into_par_iter()
+            .map(|s| {
+                let entries = match s.format {
+                    Ok(f) => read_file(&s.path, f),
+                    Err(m) => Err(Error::input(&s.path, m)),
+                };
+                (s.path, entries)
+            })
+            .collect()
+    });
+    // One dataset in all (every file yields at least one entry, so this is one file): the
+    // ordinary report, or the input error that stops it (exit 2).
+    let total: usize = read.iter().map(|(_, r)| r.as_ref().map_or(1, Vec::len)).sum();
+    if total == 1
+        && let Some((path, result)) = read.pop()
+    {
+        return match result?.into_iter().next() {
+            Some(Ok(d)) => {
+                let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                Ok(Some(Outcome::Single(Box::new(report))))
+            }
+            Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
+            None => Err(Error::input(&path, "holds no datasets")),
+        };
     }
-    let read: Vec<(PathBuf, Result<Vec<Entry>>)> = sources
-        .into_par_iter()
-        .map(|s| {
-            let entries = match s.format {
-                Ok(f) => read_file(&s.path, f),
-                Err(m) => Err(Error::input(&s.path, m)),
-            };
-            (s.path, entries)
-        })
-        .collect();
-    batch(opts, &mut base, read).map(Some)
+    pool.install(|| batch(opts, &mut base, read)).map(Some)
+}
+
+/// The pool datasets are audited on: `-j N` threads, or one per core.
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("dpg-audit-dataset-{i}"))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))
 }
 
 /// Finds the portal metadata files among the paths; `None` when they are manifests.
