@@ -265,8 +265,9 @@ pub const LOOKED_FOR: &str = "looked for CKAN (resources with license_id/notes/e
 DataCite (rightsList, doi with titles/creators), Zenodo (access_right, metadata, recid, _files), \
 Frictionless (resources with path/data, licenses), Croissant or DCAT JSON-LD (@context, @graph)";
 
-/// Decides what `path` holds. Only reads what it needs (JSON is parsed in full, since the keys
-/// that tell the formats apart can be anywhere in the top-level object).
+/// Decides what `path` holds. Reads only a file's head, except for a `.json`/`.jsonld` file
+/// holding one JSON object, which is parsed in full: the keys that tell the formats apart can be
+/// anywhere in it.
 pub fn detect(path: &Path) -> Result<Detected> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     match ext.as_str() {
