@@ -22,6 +22,7 @@ pub mod error;
 pub mod license;
 pub mod manifest;
 pub mod policy;
+pub mod portal;
 pub mod progress;
 pub mod report;
 mod toml_error;

@@ -10,6 +10,7 @@ use dpg_audit::cli::{
     AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
 };
 use dpg_audit::policy::rules::{self, Rule};
+use dpg_audit::portal::batch::{BatchFormat, BatchReport, Outcome};
 use dpg_audit::report::{self, Verdict};
 
 fn main() -> ExitCode {
@@ -41,7 +42,12 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         progress: !args.quiet,
         findings: args.findings,
     };
-    let report = dpg_audit::run(&opts).map_err(|e| e.to_string())?;
+    // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest.
+    let report = match dpg_audit::portal::batch::run(&opts, args.input_format).map_err(|e| e.to_string())? {
+        None => dpg_audit::run(&opts).map_err(|e| e.to_string())?,
+        Some(Outcome::Single(report)) => *report,
+        Some(Outcome::Batch(batch)) => return write_batch(&batch, args.format, &args.outputs, args.fail_on),
+    };
     // Files first: a path that cannot be written is an error (exit 2) naming it.
     for (format, path) in &args.outputs {
         write_file(*format, &report, path)
@@ -70,6 +76,46 @@ fn write_file(format: Format, report: &report::Report, path: &std::path::Path) -
     let mut out = std::io::BufWriter::new(file);
     report::render(format, report, &mut out, false)?;
     out.flush()
+}
+
+/// Writes a portal batch report; exit 1 when any dataset is not eligible.
+fn write_batch(
+    batch: &BatchReport,
+    format: Format,
+    outputs: &[(Format, std::path::PathBuf)],
+    fail_on: FailOn,
+) -> Result<ExitCode, String> {
+    let batch_format = |format: Format| match format {
+        Format::Terminal => Ok(BatchFormat::Terminal),
+        Format::Json => Ok(BatchFormat::Json),
+        _ => Err(format!(
+            "this input holds {} datasets; a batch report is written as: {}",
+            batch.datasets.len(),
+            dpg_audit::portal::batch::BATCH_FORMATS
+        )),
+    };
+    let format = batch_format(format)?;
+    for (f, path) in outputs {
+        let f = batch_format(*f)?;
+        let written = std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            dpg_audit::portal::batch::write(batch, f, &mut out).and_then(|()| out.flush())
+        });
+        written.map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if let Err(e) = dpg_audit::portal::batch::write(batch, format, &mut out).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(format!("cannot write the report: {e}"));
+    }
+    let fail = batch.datasets.iter().any(|r| match r.verdict {
+        Verdict::Fail => true,
+        Verdict::Review => fail_on == FailOn::Warning,
+        Verdict::Pass => false,
+    });
+    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {

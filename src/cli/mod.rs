@@ -81,6 +81,11 @@ pub struct AuditArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// What the paths hold: item manifests, or portal/catalog metadata (detected by content
+    /// when `auto`). A file or folder holding several datasets is audited as a batch.
+    #[arg(long, value_enum, default_value_t = crate::portal::InputFormat::Auto, value_name = "FORMAT")]
+    pub input_format: crate::portal::InputFormat,
 }
 
 #[derive(Debug, Args)]

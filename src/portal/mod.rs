@@ -1,0 +1,448 @@
+//! Portal and catalog metadata as input: CKAN, DCAT / DCAT-AP (JSON-LD, Turtle, RDF/XML),
+//! Frictionless data packages, Croissant, Hugging Face dataset cards, Zenodo and DataCite.
+//!
+//! Stewards and portal batch jobs rarely hold an item manifest; they hold catalog metadata. Each
+//! reader turns its format into one model, [`Dataset`] with [`Item`]s (one per resource,
+//! distribution, file or record), and [`Dataset::manifest`] turns that into the in-memory
+//! manifest the ordinary audit reads. Nothing here judges: licenses and access facts are passed
+//! on as written (or as the access-vocabulary term they stand for), so the rules stay in one place.
+
+pub mod batch;
+pub mod ckan;
+pub mod croissant;
+pub mod datacite;
+pub mod dcat;
+pub mod frictionless;
+pub mod hf_card;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field as ArrowField, Schema};
+
+use crate::config::{Config, OneOrMany};
+use crate::error::{Error, Result};
+use crate::license::{self, Status};
+use crate::manifest::{Field, Manifest};
+
+/// `--input-format`: what the audited paths hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Decide by content (and extension for RDF and cards).
+    Auto,
+    /// An item manifest (Parquet, CSV/TSV, NDJSON, JSON array, Arrow IPC).
+    Manifest,
+    /// CKAN `package_show` / `package_search` API JSON, or a JSON Lines dump of packages.
+    Ckan,
+    /// DCAT / DCAT-AP as JSON-LD, Turtle, N-Triples or RDF/XML.
+    Dcat,
+    /// Frictionless `datapackage.json`.
+    Frictionless,
+    /// MLCommons Croissant JSON-LD.
+    Croissant,
+    /// Hugging Face dataset card (`README.md` with YAML front matter).
+    HfCard,
+    /// DataCite JSON or XML (kernel 4).
+    Datacite,
+    /// Zenodo record JSON (legacy or REST).
+    Zenodo,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "auto",
+            InputFormat::Manifest => "manifest",
+            InputFormat::Ckan => "CKAN",
+            InputFormat::Dcat => "DCAT",
+            InputFormat::Frictionless => "Frictionless data package",
+            InputFormat::Croissant => "Croissant",
+            InputFormat::HfCard => "Hugging Face dataset card",
+            InputFormat::Datacite => "DataCite",
+            InputFormat::Zenodo => "Zenodo record",
+        }
+    }
+}
+
+/// One dataset of a catalog, in the one model all formats share.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// Position in that file (0 for a file holding one dataset): keeps batch output ordered.
+    pub position: usize,
+    /// The format it was read as.
+    pub format: Option<InputFormat>,
+    /// Identifier as the metadata gives it (package id, dataset IRI, DOI, ...).
+    pub id: Option<String>,
+    /// Human name or title.
+    pub name: Option<String>,
+    /// Dataset-level license statement as written: an id, a URL or a label.
+    pub license: Option<String>,
+    pub license_url: Option<String>,
+    /// Dataset-level access fact, as a term the access vocabulary knows where one applies.
+    pub access: Option<String>,
+    /// A landing page, when the metadata has one (reported; not used as the home URL, see
+    /// [`Dataset::config`]).
+    pub home_url: Option<String>,
+    /// Whether the format gives items an access URL. When it does, an item without one is an
+    /// `access-location-missing` finding; when it never does (a dataset card), the report says
+    /// the single-location criterion cannot be checked.
+    pub expects_urls: bool,
+    pub items: Vec<Item>,
+}
+
+/// One item: a resource, distribution, file or record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Item {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub license: Option<String>,
+    pub license_url: Option<String>,
+    pub url: Option<String>,
+    pub access: Option<String>,
+    /// The license was taken from the dataset because the item states none.
+    pub license_inherited: bool,
+    /// Where the license statement came from when that is worth saying (an RDF licence
+    /// document's `skos:exactMatch`, a Zenodo license reference, ...).
+    pub evidence: Option<String>,
+}
+
+/// A dataset that could not be read: in a batch it becomes a failed entry and the batch goes on.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub source: PathBuf,
+    pub position: usize,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub reason: String,
+}
+
+/// What a file yields: datasets, or datasets that could not be read, in file order.
+pub type Entry = std::result::Result<Dataset, Unreadable>;
+
+impl Dataset {
+    /// A new dataset read from `source` at `position`.
+    pub fn new(source: &Path, position: usize, format: InputFormat) -> Dataset {
+        Dataset { source: source.to_path_buf(), position, format: Some(format), ..Dataset::default() }
+    }
+
+    /// The label reports use: the name, else the id, else the file name.
+    pub fn label(&self) -> String {
+        self.name.clone().or_else(|| self.id.clone()).unwrap_or_else(|| file_label(&self.source))
+    }
+
+    /// How reports name the dataset's items: the file, and the dataset within it when the file
+    /// holds several.
+    pub fn display(&self, many_in_file: bool) -> String {
+        let file = self.source.display().to_string();
+        if many_in_file {
+            format!("{file}#{}", self.id.clone().unwrap_or_else(|| self.label()))
+        } else {
+            file
+        }
+    }
+
+    /// Gives every item without a license the dataset's, and without an access fact the
+    /// dataset's. Readers call this once, after collecting the items.
+    pub fn inherit(&mut self) {
+        for item in &mut self.items {
+            if item.license.as_deref().is_none_or(|l| l.trim().is_empty())
+                && let Some(l) = &self.license
+            {
+                item.license = Some(l.clone());
+                if item.license_url.is_none() {
+                    item.license_url.clone_from(&self.license_url);
+                }
+                item.license_inherited = true;
+            }
+            if item.access.is_none() {
+                item.access.clone_from(&self.access);
+            }
+        }
+    }
+
+    /// The dataset's items as an in-memory manifest for [`crate::audit::run_collection`].
+    pub fn manifest(&self, display: String) -> Result<Manifest> {
+        let mut fields = Vec::new();
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        let mut push = |field: Field, values: Vec<Option<String>>, always: bool| {
+            if always || values.iter().any(Option::is_some) {
+                fields.push(ArrowField::new(field.name(), DataType::Utf8, true));
+                columns.push(Arc::new(StringArray::from(values)));
+            }
+        };
+        let col = |f: &dyn Fn(&Item) -> Option<String>| self.items.iter().map(f).collect::<Vec<_>>();
+        push(Field::License, col(&|i| i.license.clone()), true);
+        push(Field::LicenseUrl, col(&|i| i.license_url.clone()), false);
+        push(Field::Url, col(&|i| i.url.clone()), self.expects_urls);
+        push(Field::Access, col(&|i| i.access.clone()), false);
+        push(Field::Id, col(&|i| i.id.clone()), false);
+        push(Field::Title, col(&|i| i.title.clone()), false);
+        push(Field::Evidence, col(&|i| evidence(i)), false);
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| Error::input(&self.source, format!("cannot build the item table: {e}")))?;
+        Ok(Manifest::in_memory(self.source.clone(), display, batch))
+    }
+
+    /// The collection config for this dataset: `base` (the user's `--config` or the
+    /// `dpg-audit.toml` beside the input) wins where it sets a key; the metadata fills the name
+    /// and the declared license.
+    ///
+    /// The dataset-level license becomes the declared license only when it names a license
+    /// (so items that differ from it give `declared-license-mismatch`); a statement that names
+    /// none is already judged on every item that inherits it. A landing page is *not* taken as
+    /// the home URL: it links to the files rather than serving them, so treating it as the
+    /// single location would flag every download URL as outside it (or, if it covered them,
+    /// hide real scattering). Without a home URL, the audit still reports items spread over
+    /// several hosts.
+    pub fn config(&self, base: &Config) -> Config {
+        let mut config = base.clone();
+        if config.name.is_none() {
+            config.name = Some(self.label());
+        }
+        if config.license.is_none()
+            && let Some(l) = &self.license
+        {
+            let n = license::normalize(l);
+            if matches!(n.status, Status::Exact | Status::Normalized) {
+                config.license = n.expression.map(OneOrMany::One);
+            }
+        }
+        config
+    }
+}
+
+/// The evidence text of an item: inheritance first, then the reader's note.
+fn evidence(item: &Item) -> Option<String> {
+    let inherited = item.license_inherited.then(|| "license inherited from the dataset".to_string());
+    match (inherited, &item.evidence) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or_else(|| b.clone()),
+    }
+}
+
+pub(crate) fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Trimmed, non-empty text.
+pub(crate) fn text(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A JSON value as text when it is a non-empty string (or a number, for ids).
+pub(crate) fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) => text(Some(s)),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a string is an absolute http(s) URL (the only kind an item can be accessed at).
+pub(crate) fn is_web_url(s: &str) -> bool {
+    let head: String = s.trim().chars().take(8).collect::<String>().to_ascii_lowercase();
+    head.starts_with("http://") || head.starts_with("https://")
+}
+
+/// What a file holds, decided from its content (and extension for RDF and cards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    /// Portal metadata in this format.
+    Portal(InputFormat),
+    /// An item manifest (or something the manifest readers will judge).
+    Manifest,
+    /// A Markdown file without YAML front matter: not a card, skipped in folders.
+    NotACard,
+    /// A JSON object that is none of the formats: an input error naming what was looked for.
+    UnknownJson,
+}
+
+/// What was looked for in a JSON object, for the error message.
+pub const LOOKED_FOR: &str = "looked for CKAN (resources with license_id/notes/extras, or a help/result API wrapper), \
+DataCite (rightsList, doi with titles/creators), Zenodo (access_right, metadata, recid, _files), \
+Frictionless (resources with path/data, licenses), Croissant or DCAT JSON-LD (@context, @graph)";
+
+/// Decides what `path` holds. Reads only a file's head, except for a `.json`/`.jsonld` file
+/// holding one JSON object, which is parsed in full: the keys that tell the formats apart can be
+/// anywhere in it.
+pub fn detect(path: &Path) -> Result<Detected> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    match ext.as_str() {
+        "ttl" | "nt" | "n3" | "rdf" | "owl" => return Ok(Detected::Portal(InputFormat::Dcat)),
+        "md" | "markdown" => {
+            let head = read_head(path, 8)?;
+            let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+            return Ok(if head.starts_with(b"---") {
+                Detected::Portal(InputFormat::HfCard)
+            } else {
+                Detected::NotACard
+            });
+        }
+        "xml" => {
+            let head = read_head(path, 4096)?;
+            let head = String::from_utf8_lossy(&head);
+            return Ok(if head.contains("datacite.org/schema/kernel") {
+                Detected::Portal(InputFormat::Datacite)
+            } else {
+                Detected::Portal(InputFormat::Dcat)
+            });
+        }
+        "jsonl" | "ndjson" => {
+            // A JSON Lines dump of CKAN packages, or an item manifest.
+            let head = read_head(path, 1 << 20)?;
+            let first = head.split(|b| *b == b'\n').find(|l| l.iter().any(|b| !b.is_ascii_whitespace()));
+            let obj = first.and_then(|l| serde_json::from_slice::<serde_json::Value>(l).ok());
+            return Ok(match obj.as_ref().and_then(serde_json::Value::as_object) {
+                Some(o) if ckan::is_package(o) => Detected::Portal(InputFormat::Ckan),
+                _ => Detected::Manifest,
+            });
+        }
+        "json" | "jsonld" => {}
+        _ => return Ok(Detected::Manifest),
+    }
+    let head = read_head(path, 64)?;
+    let first = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head).iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // A JSON array of flat objects is a manifest (existing behaviour); JSON-LD may also be an
+        // array of nodes.
+        return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
+    }
+    // JSON Lines named .json (a manifest, or a CKAN dump): the first line is a whole object and
+    // more follows. Decided from the head, so a large manifest is not read here.
+    let head = read_head(path, 1 << 20)?;
+    let lines_kind = |first: &[u8]| {
+        let obj = serde_json::from_slice::<serde_json::Value>(first).ok()?;
+        let o = obj.as_object()?;
+        Some(if ckan::is_package(o) { Detected::Portal(InputFormat::Ckan) } else { Detected::Manifest })
+    };
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    if let Some(end) = text[start..].iter().position(|b| *b == b'\n')
+        && text[start + end..].iter().any(|b| !b.is_ascii_whitespace())
+        && let Some(kind) = lines_kind(&text[start..start + end])
+    {
+        return Ok(kind);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        // Not one JSON value: the manifest reader reports what is wrong with it.
+        Err(_) => {
+            return Ok(if ext == "jsonld" {
+                Detected::Portal(InputFormat::Dcat)
+            } else {
+                Detected::Manifest
+            });
+        }
+    };
+    let Some(obj) = value.as_object() else { return Ok(Detected::Manifest) };
+    Ok(match detect_json(obj) {
+        Some(f) => Detected::Portal(f),
+        None if ext == "jsonld" => Detected::Portal(InputFormat::Dcat),
+        None => Detected::UnknownJson,
+    })
+}
+
+/// The format of a top-level JSON object, by its keys.
+pub fn detect_json(obj: &serde_json::Map<String, serde_json::Value>) -> Option<InputFormat> {
+    if ckan::is_api_response(obj) || ckan::is_package(obj) {
+        return Some(InputFormat::Ckan);
+    }
+    if obj.contains_key("@context") || obj.contains_key("@graph") {
+        return Some(if croissant::is_croissant(obj) { InputFormat::Croissant } else { InputFormat::Dcat });
+    }
+    if datacite::is_zenodo(obj) {
+        return Some(InputFormat::Zenodo);
+    }
+    if datacite::is_datacite(obj) {
+        return Some(InputFormat::Datacite);
+    }
+    if frictionless::is_package(obj) {
+        return Some(InputFormat::Frictionless);
+    }
+    None
+}
+
+fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut buf = Vec::with_capacity(n.min(1 << 16));
+    file.take(n as u64).read_to_end(&mut buf).map_err(|e| Error::io(path, &e))?;
+    Ok(buf)
+}
+
+/// Reads one metadata file as `format` (never `Auto`/`Manifest`). An error means the whole file
+/// could not be read (exit 2 for a single input, a failed entry in a batch).
+pub fn read_file(path: &Path, format: InputFormat) -> Result<Vec<Entry>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    if bytes.is_empty() {
+        return Err(Error::input(path, format!("empty file: expected {} metadata", format.name())));
+    }
+    let entries = match format {
+        InputFormat::Ckan => ckan::read(path, &bytes)?,
+        InputFormat::Dcat => dcat::read(path, &bytes)?,
+        InputFormat::Frictionless => vec![frictionless::read(path, &parse_object(path, &bytes, format)?)],
+        InputFormat::Croissant => vec![croissant::read(path, &parse_object(path, &bytes, format)?)],
+        InputFormat::HfCard => vec![hf_card::read(path, &bytes)?],
+        InputFormat::Datacite | InputFormat::Zenodo => datacite::read(path, &bytes, format)?,
+        InputFormat::Auto | InputFormat::Manifest => {
+            return Err(Error::Usage(format!("{}: not a portal metadata format", format.name())));
+        }
+    };
+    if entries.is_empty() {
+        return Err(Error::input(path, format!("holds no datasets ({} metadata)", format.name())));
+    }
+    Ok(entries)
+}
+
+/// The file as one JSON object, or an input error naming the format expected.
+pub(crate) fn parse_object(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        Error::input(path, format!("not valid JSON ({e}); expected {} metadata", format.name()))
+    })?;
+    match value {
+        serde_json::Value::Object(o) => Ok(o),
+        _ => Err(Error::input(path, format!("expected a JSON object holding {} metadata", format.name()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_without_a_license_inherit_the_datasets_and_say_so() {
+        let mut d = Dataset {
+            license: Some("CC-BY-4.0".into()),
+            access: Some("open".into()),
+            items: vec![
+                Item { id: Some("a".into()), ..Item::default() },
+                Item { id: Some("b".into()), license: Some("CC0-1.0".into()), ..Item::default() },
+            ],
+            ..Dataset::default()
+        };
+        d.inherit();
+        assert_eq!(d.items[0].license.as_deref(), Some("CC-BY-4.0"));
+        assert!(d.items[0].license_inherited);
+        assert_eq!(evidence(&d.items[0]).as_deref(), Some("license inherited from the dataset"));
+        assert_eq!(d.items[1].license.as_deref(), Some("CC0-1.0"));
+        assert!(!d.items[1].license_inherited);
+        assert_eq!(d.items[1].access.as_deref(), Some("open"));
+    }
+
+    #[test]
+    fn only_a_license_that_names_one_is_declared() {
+        let mut d = Dataset { license: Some("cc-by-sa-4.0".into()), ..Dataset::default() };
+        let declared = d.config(&Config::default()).declared_licenses();
+        assert_eq!(declared, vec!["CC-BY-SA-4.0".to_string()]);
+        d.license = Some("Twitter Developer Agreement".into());
+        assert!(d.config(&Config::default()).declared_licenses().is_empty());
+    }
+}
