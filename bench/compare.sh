@@ -69,7 +69,7 @@ FLOOR=target/release/examples/decode_floor
 mkdir -p "$WORK/out"
 RESULTS=$WORK/out/results.tsv
 COMMANDS=$WORK/out/commands.txt
-printf 'manifest\tjob\trep\twall\tuser\tsys\tmaxrss_kb\trows\n' >"$RESULTS"
+printf 'manifest\tjob\trep\twall\tuser\tsys\tmaxrss_kb\trows\tbusy_s\n' >"$RESULTS"
 : >"$COMMANDS"
 
 # A manifest in its own folder, so each gets its own dpg-audit.toml (or none).
@@ -93,11 +93,23 @@ EOF
   fi
 }
 
+TCK=$(getconf CLK_TCK)
+# Busy CPU ticks of the whole machine so far: user + nice + system + irq + softirq + steal.
+cpu_busy() {
+  local _cpu user nice system idle iowait irq softirq steal _rest
+  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+  echo $((user + nice + system + irq + softirq + steal))
+}
+
 # timed NAME JOB REP ROWS -- command...: one run under GNU time, appended to the results.
 timed() {
   local name=$1 job=$2 rep=$3 rows=$4; shift 5
   local tf=$WORK/out/time.txt
   local log=$WORK/out/$name-$job.log
+  # CPU time the whole machine spent during the run (from /proc/stat): what is not ours was
+  # other work competing with the job, the noise in these figures.
+  local busy0 busy1
+  busy0=$(cpu_busy)
   "$TIME" -o "$tf" -f '%e %U %S %M' "$@" >"$log.stdout" 2>"$log.stderr" || {
     local rc=$?
     # dpg-audit exits 1 for a collection that is not eligible: a result, not a failure.
@@ -106,8 +118,10 @@ timed() {
       exit 1
     fi
   }
+  busy1=$(cpu_busy)
   read -r wall user sys rss < <(tail -n 1 "$tf")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$job" "$rep" "$wall" "$user" "$sys" "$rss" "$rows" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$job" "$rep" "$wall" "$user" "$sys" "$rss" "$rows" \
+    "$(awk "BEGIN { print ($busy1 - $busy0) / $TCK }")" >>"$RESULTS"
   printf '   %-10s %-13s rep %s: %6.2f s wall, %6.2f s CPU, %5d MB\n' "$name" "$job" "$rep" "$wall" \
     "$(awk "BEGIN { print $user + $sys }")" "$((rss / 1024))"
   if [ "$rep" = 1 ]; then echo "$*" >>"$COMMANDS"; fi

@@ -177,7 +177,8 @@ def run(args):
         SELECT id, license, url, access, file_row_number + 1 AS row
         FROM read_parquet('{manifest}', file_row_number = true)
       ),
-      dup_ids AS (SELECT id FROM src GROUP BY id HAVING count(*) > 1),
+      dup_ids AS (SELECT id FROM src {"WHERE false" if args.no_duplicates else ""}
+                  GROUP BY id HAVING count(*) > 1),
       judged AS (
         SELECT s.id, s.row, s.license, s.url, s.access, l.findings AS lic,
           regexp_extract(s.url, '{HOST_RE}', 1) AS host,
@@ -276,6 +277,8 @@ def main():
     pr.add_argument("--threads", type=int, default=2)
     pr.add_argument("--home")
     pr.add_argument("--mirror", action="append", default=[])
+    pr.add_argument("--no-duplicates", action="store_true",
+                    help="skip the duplicate-id check (to see its cost; compare.sh keeps it)")
     args = p.parse_args()
     prepare(args) if args.cmd == "prepare" else run(args)
 

@@ -32,7 +32,7 @@ def sh(*cmd):
         return "?"
 
 
-def machine():
+def machine(results):
     model = "?"
     for line in sh("lscpu").splitlines():
         if line.startswith("Model name:"):
@@ -58,8 +58,8 @@ def machine():
         "OS": osname,
         "rustc": sh("rustc", "--version"),
         "DuckDB": f"{duckdb.__version__} (Python {platform.python_version()}, pyarrow {pyarrow.__version__})",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "load average at the end": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "date of the runs": datetime.datetime.fromtimestamp(os.path.getmtime(results), datetime.timezone.utc)
+        .strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -74,8 +74,10 @@ def load(work):
         cpu = statistics.median(float(r["user"]) + float(r["sys"]) for r in rs)
         rss = statistics.median(int(r["maxrss_kb"]) for r in rs) / 1024
         rows = int(rs[0]["rows"])
+        # CPU seconds other processes used during each run: the machine's busy time minus ours.
+        others = [max(0.0, float(r["busy_s"]) - float(r["user"]) - float(r["sys"])) for r in rs if r.get("busy_s")]
         med[key] = {"wall": wall, "cpu": cpu, "rss": rss, "rows": rows, "n": len(rs),
-                    "walls": [float(r["wall"]) for r in rs]}
+                    "walls": [float(r["wall"]) for r in rs], "others": others}
     return med
 
 
@@ -84,15 +86,18 @@ def fmt_rate(x):
 
 
 def table(med, manifest, threads):
-    lines = ["| job | wall s (median) | all walls | CPU s | peak RSS MB | rows/s |", "|---|---:|---|---:|---:|---:|"]
+    lines = ["| job | wall s (median) | all walls | CPU s | peak RSS MB | rows/s | others' CPU s |",
+             "|---|---:|---|---:|---:|---:|---|"]
     for job, label in JOBS:
         m = med.get((manifest, job))
         if not m:
             continue
         label = label.format(t=threads)
         walls = " ".join(f"{w:.2f}" for w in m["walls"])
+        others = " ".join(f"{x:.1f}" for x in m["others"]) or "-"
         lines.append(
-            f"| {label} | {m['wall']:.2f} | {walls} | {m['cpu']:.2f} | {m['rss']:.0f} | {fmt_rate(m['rows'] / m['wall'])} |"
+            f"| {label} | {m['wall']:.2f} | {walls} | {m['cpu']:.2f} | {m['rss']:.0f} | "
+            f"{fmt_rate(m['rows'] / m['wall'])} | {others} |"
         )
     return lines
 
@@ -107,16 +112,16 @@ def ratios(med, threads, rows, rows_rss):
         d, k, f, t1 = (med.get((manifest, j)) for j in ("dpg-audit", "duckdb", "floor", "dpg-audit-t1"))
         if d and k:
             r = d["wall"] / k["wall"]
-            row(f"{manifest}: dpg-audit / DuckDB wall", r, "<= 0.5", r <= 0.5, f"{r:.2f}")
+            row(f"{manifest}: dpg-audit / DuckDB wall", r, "<= 0.5", r <= 0.5, f"{r:.3f}")
         if d and f:
             r = d["wall"] / f["wall"]
-            row(f"{manifest}: dpg-audit / decode floor wall", r, "<= 1.5", r <= 1.5, f"{r:.2f}")
+            row(f"{manifest}: dpg-audit / decode floor wall", r, "<= 1.5", r <= 1.5, f"{r:.3f}")
         if d:
             row(f"{manifest}: dpg-audit peak RSS at {rows:,} rows", d["rss"], "<= 300 MB", d["rss"] <= 300,
                 f"{d['rss']:.0f} MB")
         if d and t1:
             s = t1["wall"] / d["wall"]
-            row(f"{manifest}: speedup --threads {threads} over --threads 1", s, ">= 1.7", s >= 1.7, f"{s:.2f}x")
+            row(f"{manifest}: speedup --threads {threads} over --threads 1", s, ">= 1.7", s >= 1.7, f"{s:.3f}x")
     r = med.get(("dirty-rss", "dpg-audit-rss"))
     if r:
         row(f"dirty: dpg-audit peak RSS at {rows_rss:,} rows", r["rss"], "<= 300 MB", r["rss"] <= 300,
@@ -182,7 +187,8 @@ NOTES = """\
   `regexp_extract(url, '^https?://([^/:?#]+)', 1)` for the host (missing, not http(s), local or
   private hosts are findings), `lower(trim(access))` against IN-lists of permitted and
   discriminatory terms (anything else is `access-unrecognized`), `GROUP BY id HAVING count(*) > 1`
-  for duplicate ids, and every finding of every failing row unnested into (rule, severity, item,
+  for duplicate ids (about a third of DuckDB's time and half its memory: `duckdb_audit.py run
+  --no-duplicates` leaves it out, to see), and every finding of every failing row unnested into (rule, severity, item,
   manifest, row, value, message). A second statement tallies hosts and SPDX ids in one scan
   (`GROUPING SETS`) for the collection rules. Timed as a whole process, like dpg-audit: Python
   start and `import duckdb` (about 0.2 s) are included.
@@ -242,15 +248,17 @@ def main():
 
     with open(os.path.join(a.work, "out", "commands.txt")) as f:
         commands = [line.rstrip("\n") for line in f if line.strip()]
-    m = machine()
+    m = machine(os.path.join(a.work, "out", "results.tsv"))
     doc = [
         "# Benchmarks",
         "",
         "Written by `bench/compare.sh` (see the README's Benchmarks section); re-run it to refresh.",
-        f"Run: `bench/compare.sh {a.args}`".rstrip() + f" ({a.reps} repetition(s) of each job, medians).",
+        f"Run: `{('bench/compare.sh ' + a.args).strip()}` ({a.reps} repetition(s) of each job, medians).",
         "",
-        "The machine is shared: figures taken while other jobs (compilers) ran are noisy; the",
-        "\"all walls\" column shows the spread.",
+        "The machine is shared: figures taken while other jobs (compilers) ran are noisy. \"all",
+        "walls\" shows the spread over the repetitions and \"others' CPU s\" the CPU time other",
+        "processes used during each run (from /proc/stat): near 0, the job had the machine to itself;",
+        "comparable to its wall time, it shared the 2 CPUs and its wall time is inflated.",
         "",
         "## Machine",
         "",
