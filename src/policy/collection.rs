@@ -43,10 +43,14 @@ impl Locations {
 
     /// Whether a (valid) item URL lies under the home URL or a mirror.
     pub fn covers(&self, host: &str, url: &str) -> bool {
-        let path = path_of(url.trim());
+        // Hot path (every row): the path is only cut out when the host is one we know.
+        let mut path = None;
         self.prefixes.iter().any(|(h, prefix)| {
-            h.eq_ignore_ascii_case(host)
-                && path.starts_with(prefix.as_str())
+            if !h.eq_ignore_ascii_case(host) {
+                return false;
+            }
+            let path = *path.get_or_insert_with(|| path_of(url.trim()));
+            path.starts_with(prefix.as_str())
                 && matches!(path.as_bytes().get(prefix.len()), None | Some(b'/' | b'?' | b'#'))
         })
     }
