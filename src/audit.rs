@@ -495,6 +495,7 @@ struct Accum<'a> {
     ids: IdCollector,
     errors: Vec<Error>,
     manifests: &'a [Manifest],
+    url_memo: crate::policy::url::UrlMemo,
     /// With `--findings`: where every finding goes, in the order found.
     out: Option<Output>,
 }
@@ -533,6 +534,7 @@ impl<'a> Accum<'a> {
             ids: IdCollector::default(),
             errors: Vec::new(),
             manifests,
+            url_memo: Default::default(),
             out: None,
         }
     }
@@ -720,9 +722,9 @@ impl<'a> Accum<'a> {
             if url.is_some() {
                 let problem = match get(&url, i).map(str::trim).filter(|u| !u.is_empty()) {
                     None => Some((Rule::AccessLocationMissing, None, 8usize)),
-                    Some(u) => match crate::policy::url::check(u) {
-                        Ok(host) => {
-                            let covered = self.policy.locations.covers(host, u);
+                    Some(u) => match self.url_memo.check(u) {
+                        Ok((host, path)) => {
+                            let covered = self.policy.locations.covers_path(host, path);
                             self.tally_host(host, covered);
                             None
                         }

@@ -1,11 +1,11 @@
 //! Duplicate item ids in bounded memory. Exact detection needs every id; keeping them all in a
 //! hash set would make memory grow with the manifest. Instead each worker buffers (hash, id,
 //! position) in an arena, sorts and spills the buffer to an anonymous temp file when it reaches
-//! its budget, and the runs are merged at the end: equal neighbours are duplicates. Ties on the
-//! 64-bit hash are broken by comparing the id bytes, so a hash collision never reports a false
-//! duplicate.
+//! its budget, and the runs are merged at the end: equal neighbours are duplicates. Runs are
+//! ordered by (hash, position) only, so sorting and merging compare integers; the records that
+//! share a hash are then grouped and compared byte by byte, so a hash collision never reports a
+//! false duplicate (nor hides a true one).
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -97,15 +97,7 @@ impl IdCollector {
     }
 
     fn sort(&mut self) {
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_unstable_by(|a, b| {
-            a.hash
-                .cmp(&b.hash)
-                .then_with(|| self.id_of(a).cmp(self.id_of(b)))
-                .then(a.manifest.cmp(&b.manifest))
-                .then(a.row.cmp(&b.row))
-        });
-        self.entries = entries;
+        self.entries.sort_unstable_by_key(|e| (e.hash, e.manifest, e.row));
     }
 
     fn spill(&mut self) -> std::io::Result<()> {
@@ -141,109 +133,116 @@ impl IdCollector {
         Ok(())
     }
 
-    /// Finds every duplicate, in (id hash, id, position) order; the caller sorts for display.
+    /// Finds every duplicate, in (id hash, position) order; the caller sorts for display.
     pub fn finish(mut self, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
         self.sort();
-        let mut sources: Vec<Box<dyn Iterator<Item = std::io::Result<Record>>>> = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
         for file in std::mem::take(&mut self.runs) {
-            sources.push(Box::new(RunReader { input: BufReader::with_capacity(1 << 16, file) }));
+            sources.push(Source::run(BufReader::with_capacity(1 << 16, file)));
         }
-        let memory: Vec<std::io::Result<Record>> = self
-            .entries
-            .iter()
-            .map(|e| {
-                Ok(Record { hash: e.hash, id: self.id_of(e).to_vec(), manifest: e.manifest, row: e.row })
-            })
-            .collect();
-        sources.push(Box::new(memory.into_iter()));
-
+        sources.push(Source::memory());
+        // The heap holds only integer keys; each source keeps its current id in its own buffer.
         let mut heap = BinaryHeap::new();
         for (i, src) in sources.iter_mut().enumerate() {
-            if let Some(rec) = src.next() {
-                heap.push(HeapItem(rec?, i));
+            if let Some(key) = src.advance(&self)? {
+                heap.push(std::cmp::Reverse((key, i)));
             }
         }
-        let mut first: Option<Record> = None;
-        while let Some(HeapItem(rec, i)) = heap.pop() {
-            if let Some(next) = sources[i].next() {
-                heap.push(HeapItem(next?, i));
+        let mut group = Group::default();
+        while let Some(std::cmp::Reverse((key, i))) = heap.pop() {
+            if group.hash != Some(key.0) {
+                group.start(key.0);
             }
-            match &first {
-                Some(f) if f.hash == rec.hash && f.id == rec.id => each(Duplicate {
-                    id: String::from_utf8_lossy(&rec.id).into_owned(),
-                    manifest: rec.manifest as usize,
-                    row: rec.row,
-                    first_manifest: f.manifest as usize,
-                    first_row: f.row,
-                }),
-                _ => first = Some(rec),
+            group.add(&sources[i].id, key.1, key.2, each);
+            if let Some(next) = sources[i].advance(&self)? {
+                heap.push(std::cmp::Reverse((next, i)));
             }
         }
         Ok(())
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Record {
-    hash: u64,
+/// The distinct ids (almost always one) among the records sharing one hash, each with where it
+/// first appeared. Records come in position order, so a record whose id is already here is a
+/// duplicate of that first row; it is reported at once and not kept, so a million copies of one
+/// id cost no memory.
+#[derive(Debug, Default)]
+struct Group {
+    hash: Option<u64>,
+    ids: Vec<u8>,
+    firsts: Vec<(std::ops::Range<usize>, u32, u64)>,
+}
+
+impl Group {
+    fn start(&mut self, hash: u64) {
+        self.hash = Some(hash);
+        self.ids.clear();
+        self.firsts.clear();
+    }
+
+    fn add(&mut self, id: &[u8], manifest: u32, row: u64, each: &mut dyn FnMut(Duplicate)) {
+        match self.firsts.iter().find(|(r, _, _)| &self.ids[r.clone()] == id) {
+            Some((_, fm, fr)) => each(Duplicate {
+                id: String::from_utf8_lossy(id).into_owned(),
+                manifest: manifest as usize,
+                row,
+                first_manifest: *fm as usize,
+                first_row: *fr,
+            }),
+            None => {
+                let start = self.ids.len();
+                self.ids.extend_from_slice(id);
+                self.firsts.push((start..self.ids.len(), manifest, row));
+            }
+        }
+    }
+}
+
+/// Sort key of a record: (hash, manifest, row).
+type Key = (u64, u32, u64);
+
+/// One sorted run being merged: a spilled file, or the entries still in memory.
+struct Source {
+    input: Option<BufReader<File>>,
+    /// Next entry index, for the in-memory source.
+    next: usize,
     id: Vec<u8>,
-    manifest: u32,
-    row: u64,
 }
 
-impl Record {
-    fn order(&self, other: &Record) -> Ordering {
-        self.hash
-            .cmp(&other.hash)
-            .then_with(|| self.id.cmp(&other.id))
-            .then(self.manifest.cmp(&other.manifest))
-            .then(self.row.cmp(&other.row))
+impl Source {
+    fn run(input: BufReader<File>) -> Self {
+        Source { input: Some(input), next: 0, id: Vec::new() }
     }
-}
 
-/// Min-heap entry: (record, source index).
-#[derive(Debug, PartialEq, Eq)]
-struct HeapItem(Record, usize);
-
-impl Ord for HeapItem {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.order(&self.0).then(other.1.cmp(&self.1))
+    fn memory() -> Self {
+        Source { input: None, next: 0, id: Vec::new() }
     }
-}
 
-impl PartialOrd for HeapItem {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-struct RunReader {
-    input: BufReader<File>,
-}
-
-impl Iterator for RunReader {
-    type Item = std::io::Result<Record>;
-    fn next(&mut self) -> Option<Self::Item> {
+    /// Moves to the next record: its key, with its id in `self.id`.
+    fn advance(&mut self, collector: &IdCollector) -> std::io::Result<Option<Key>> {
+        let Some(input) = &mut self.input else {
+            let Some(e) = collector.entries.get(self.next) else { return Ok(None) };
+            self.next += 1;
+            self.id.clear();
+            self.id.extend_from_slice(collector.id_of(e));
+            return Ok(Some((e.hash, e.manifest, e.row)));
+        };
         let mut head = [0u8; 24];
-        match self.input.read_exact(&mut head) {
+        match input.read_exact(&mut head) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
-            Err(e) => return Some(Err(e)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
         }
         let word = |r: std::ops::Range<usize>| {
             let mut b = [0u8; 8];
             b[..r.len()].copy_from_slice(&head[r]);
             u64::from_le_bytes(b)
         };
-        let hash = word(0..8);
-        let manifest = word(8..12) as u32;
-        let row = word(12..20);
-        let len = word(20..24) as usize;
-        let mut id = vec![0u8; len];
-        if let Err(e) = self.input.read_exact(&mut id) {
-            return Some(Err(e));
-        }
-        Some(Ok(Record { hash, id, manifest, row }))
+        let (hash, manifest, row, len) =
+            (word(0..8), word(8..12) as u32, word(12..20), word(20..24) as usize);
+        self.id.resize(len, 0);
+        input.read_exact(&mut self.id)?;
+        Ok(Some((hash, manifest, row)))
     }
 }
 
@@ -277,6 +276,18 @@ mod tests {
         assert_eq!(found.len(), 2500);
         assert!(found.iter().all(|(_, first, dup)| first + 2500 == *dup));
         assert!(found.contains(&("item-7".to_string(), 7, 2507)));
+    }
+
+    #[test]
+    fn ids_that_share_a_hash_are_told_apart_by_their_bytes() {
+        // As after a 64-bit collision: two ids interleaved within one hash group.
+        let mut group = Group::default();
+        group.start(42);
+        let mut found = Vec::new();
+        for (id, row) in [("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)] {
+            group.add(id.as_bytes(), 0, row, &mut |d| found.push((d.id, d.first_row, d.row)));
+        }
+        assert_eq!(found, vec![("a".to_string(), 1, 3), ("b".to_string(), 2, 4)]);
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl Locations {
             let host = super::url::check(url).map_err(|p| {
                 Error::config(&path, format!("key `{key}`: `{}` {}", quote(url), p.describe()))
             })?;
-            prefixes.push((host.to_ascii_lowercase(), path_of(url.trim()).trim_end_matches('/').to_string()));
+            prefixes.push((
+                host.to_ascii_lowercase(),
+                crate::policy::url::path_after_authority(url.trim()).trim_end_matches('/').to_string(),
+            ));
         }
         Ok(Locations { prefixes })
     }
@@ -43,23 +46,17 @@ impl Locations {
 
     /// Whether a (valid) item URL lies under the home URL or a mirror.
     pub fn covers(&self, host: &str, url: &str) -> bool {
-        // Hot path (every row): the path is only cut out when the host is one we know.
-        let mut path = None;
+        self.covers_path(host, crate::policy::url::path_after_authority(url.trim()))
+    }
+
+    /// [`Locations::covers`] given the URL's path (what follows its authority).
+    pub fn covers_path(&self, host: &str, path: &str) -> bool {
         self.prefixes.iter().any(|(h, prefix)| {
-            if !h.eq_ignore_ascii_case(host) {
-                return false;
-            }
-            let path = *path.get_or_insert_with(|| path_of(url.trim()));
-            path.starts_with(prefix.as_str())
+            h.eq_ignore_ascii_case(host)
+                && path.starts_with(prefix.as_str())
                 && matches!(path.as_bytes().get(prefix.len()), None | Some(b'/' | b'?' | b'#'))
         })
     }
-}
-
-/// The part of an absolute URL after its authority (`/a/b?c`), or "" when there is none.
-fn path_of(url: &str) -> &str {
-    let Some(rest) = url.find("://").map(|i| &url[i + 3..]) else { return "" };
-    rest.find(['/', '?', '#']).map_or("", |i| &rest[i..])
 }
 
 /// Items served by one host.

@@ -154,9 +154,61 @@ fn check_ip(ip: IpAddr) -> Result<(), UrlProblem> {
     }
 }
 
+/// [`check`] with a memory of the last authority. Items of one host come in long runs, so most
+/// rows skip host validation (label checks, IP parsing, lowercasing). Also returns the path (what
+/// follows the authority), which the home-URL check needs. The verdict is the same as
+/// [`check`]'s: only `http://` / `https://` URLs with a plain ASCII authority are remembered, and
+/// for those [`check`] looks at nothing past the authority but the whitespace scan done here.
+#[derive(Debug, Default)]
+pub struct UrlMemo {
+    authority: String,
+    /// The host's byte range within `authority`, or the problem.
+    verdict: Option<Result<std::ops::Range<usize>, UrlProblem>>,
+}
+
+impl UrlMemo {
+    pub fn check<'u>(&mut self, url: &'u str) -> Result<(&'u str, &'u str), UrlProblem> {
+        let t = url.trim();
+        let Some(rest) = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")) else {
+            return check(url).map(|host| (host, path_after_authority(t)));
+        };
+        if t.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(UrlProblem::Whitespace);
+        }
+        let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        if let Some(verdict) = &self.verdict
+            && self.authority == authority
+        {
+            return verdict.clone().map(|r| (&authority[r], path));
+        }
+        let result = check(t);
+        if authority.is_ascii() && !authority.contains('%') {
+            let start = authority.as_ptr() as usize;
+            let verdict = result.map(|host| {
+                (host.as_ptr() as usize).wrapping_sub(start)
+                    ..(host.as_ptr() as usize).wrapping_sub(start) + host.len()
+            });
+            // Remember only a range that really lies inside the authority.
+            if verdict.as_ref().map_or(true, |r| r.end <= authority.len()) {
+                self.authority.clear();
+                self.authority.push_str(authority);
+                self.verdict = Some(verdict);
+            }
+        }
+        result.map(|host| (host, path))
+    }
+}
+
+/// The part of an absolute URL after its authority (`/a/b?c`), or "" when there is none.
+pub fn path_after_authority(url: &str) -> &str {
+    let Some(rest) = url.find("://").map(|i| &url[i + 3..]) else { return "" };
+    rest.find(['/', '?', '#']).map_or("", |i| &rest[i..])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{UrlProblem::*, check};
+    use super::{UrlMemo, UrlProblem::*, check, path_after_authority};
 
     #[test]
     fn accepts_public_http_urls() {
@@ -199,6 +251,39 @@ mod tests {
         ];
         for (u, want) in cases {
             assert_eq!(check(u), Err(want), "{u}");
+        }
+    }
+
+    #[test]
+    fn the_memo_agrees_with_check() {
+        let urls = [
+            "https://data.example.org/a/1",
+            "https://data.example.org/a/2?x=1",
+            "https://data.example.org",
+            "https://DATA.example.org/b",
+            "http://user@data.example.org:8080/c",
+            "http://data.example.org:99999/c",
+            "https://localhost/x",
+            "https://localhost/y",
+            "https://10.0.0.1/z",
+            "https://[::1]/v6",
+            "https://[2001:db8::1]:443/v6",
+            "https://bücher.example/книги",
+            "https://bücher.example/other",
+            "https://data.example.org/with space",
+            "ftp://data.example.org/f",
+            "/relative/path",
+            "  https://data.example.org/trimmed  ",
+            "https://exa%6dple.org/p",
+            "https:///nohost",
+            "https://bad_host!.org/x",
+        ];
+        let mut memo = UrlMemo::default();
+        for round in 0..2 {
+            for u in urls {
+                let want = check(u).map(|h| (h, path_after_authority(u.trim())));
+                assert_eq!(memo.check(u), want, "{u} (round {round})");
+            }
         }
     }
 }
