@@ -136,8 +136,15 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
     let cache = LicenseCache::default();
     let result = scan(manifests, &read_opts, &policy, &cache, threads, opts, findings_file).and_then(
         |(acc, mut file)| {
-            let report =
-                build_report(acc, manifests, &policy, config, &declared, opts.max_findings, file.as_mut())?;
+            let report = build_report(
+                acc,
+                manifests,
+                &policy,
+                config,
+                &declared,
+                (opts.max_findings, threads),
+                file.as_mut(),
+            )?;
             file.map(FindingsFile::finish).transpose()?;
             Ok(report)
         },
@@ -902,7 +909,7 @@ fn build_report(
     policy: &Policy,
     config: &Config,
     declared: &[String],
-    max_findings: usize,
+    (max_findings, threads): (usize, usize),
     mut findings_file: Option<&mut FindingsFile>,
 ) -> Result<Report> {
     let items: u64 = acc.rows.iter().sum();
@@ -929,7 +936,7 @@ fn build_report(
     };
     let mut write_error = None;
     let mut dup_encoder = findings_file.as_ref().map(|f| Encoder::new(f.format()));
-    ids.finish(&mut |d| {
+    ids.finish(threads, &mut |d| {
         dup_count += 1;
         // The findings file gets every duplicate (in id-hash order, after the other findings).
         if let (Some(file), Some(enc)) = (findings_file.as_deref_mut(), dup_encoder.as_mut())

@@ -8,7 +8,7 @@
 
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 
 /// Bytes of ids and entries one collector holds before it spills a run.
 pub const DEFAULT_BUDGET: usize = 24 << 20;
@@ -27,8 +27,24 @@ struct Entry {
 pub struct IdCollector {
     arena: Vec<u8>,
     entries: Vec<Entry>,
-    runs: Vec<File>,
+    runs: Vec<Run>,
     budget: usize,
+}
+
+/// Hash partitions: runs record where each starts, so the final merge runs partitions in
+/// parallel (records of one id always share a partition).
+const PARTS: usize = 64;
+
+fn part_of(hash: u64) -> usize {
+    (hash >> (64 - PARTS.trailing_zeros())) as usize
+}
+
+/// A spilled, sorted run: the file and the byte offset where each partition starts (the last
+/// entry is the file's length).
+#[derive(Debug)]
+struct Run {
+    file: File,
+    starts: [u64; PARTS + 1],
 }
 
 /// A row whose id already appeared on an earlier row.
@@ -107,16 +123,27 @@ impl IdCollector {
         self.sort();
         let file = tempfile::tempfile()?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut starts = [0u64; PARTS + 1];
+        let mut offset = 0u64;
+        let mut part = 0usize;
         for e in &self.entries {
+            while part < part_of(e.hash) {
+                part += 1;
+                starts[part] = offset;
+            }
+            offset += 24 + u64::from(e.len);
             out.write_all(&e.hash.to_le_bytes())?;
             out.write_all(&e.manifest.to_le_bytes())?;
             out.write_all(&e.row.to_le_bytes())?;
             out.write_all(&e.len.to_le_bytes())?;
             out.write_all(&self.arena[e.off as usize..e.off as usize + e.len as usize])?;
         }
-        let mut file = out.into_inner().map_err(|e| e.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        self.runs.push(file);
+        while part < PARTS {
+            part += 1;
+            starts[part] = offset;
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        self.runs.push(Run { file, starts });
         self.entries.clear();
         self.arena.clear();
         Ok(())
@@ -134,31 +161,49 @@ impl IdCollector {
     }
 
     /// Finds every duplicate, in (id hash, position) order; the caller sorts for display.
-    pub fn finish(mut self, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
+    /// Partitions are merged in parallel, a wave of `threads` at a time, and reported in order;
+    /// so only the duplicates of one wave wait in memory.
+    pub fn finish(mut self, threads: usize, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
+        use rayon::prelude::*;
         self.sort();
-        let mut sources: Vec<Source> = Vec::new();
-        for file in std::mem::take(&mut self.runs) {
-            sources.push(Source::run(BufReader::with_capacity(1 << 16, file)));
+        let threads = threads.max(1);
+        let parts: Vec<usize> = (0..PARTS).collect();
+        for wave in parts.chunks(threads) {
+            let found: Vec<std::io::Result<Vec<Duplicate>>> =
+                wave.par_iter().map(|&p| self.merge_part(p)).collect();
+            for dups in found {
+                dups?.into_iter().for_each(&mut *each);
+            }
         }
-        sources.push(Source::memory());
+        Ok(())
+    }
+
+    /// The duplicates among the records of hash partition `part`, from every run and memory.
+    fn merge_part(&self, part: usize) -> std::io::Result<Vec<Duplicate>> {
+        let mut sources: Vec<Source> =
+            self.runs.iter().map(|r| Source::run(&r.file, r.starts[part], r.starts[part + 1])).collect();
+        let from = self.entries.partition_point(|e| part_of(e.hash) < part);
+        let to = self.entries.partition_point(|e| part_of(e.hash) <= part);
+        sources.push(Source::memory(from, to));
         // The heap holds only integer keys; each source keeps its current id in its own buffer.
         let mut heap = BinaryHeap::new();
         for (i, src) in sources.iter_mut().enumerate() {
-            if let Some(key) = src.advance(&self)? {
+            if let Some(key) = src.advance(self)? {
                 heap.push(std::cmp::Reverse((key, i)));
             }
         }
+        let mut found = Vec::new();
         let mut group = Group::default();
         while let Some(std::cmp::Reverse((key, i))) = heap.pop() {
             if group.hash != Some(key.0) {
                 group.start(key.0);
             }
-            group.add(&sources[i].id, key.1, key.2, each);
-            if let Some(next) = sources[i].advance(&self)? {
+            group.add(&sources[i].id, key.1, key.2, &mut |d| found.push(d));
+            if let Some(next) = sources[i].advance(self)? {
                 heap.push(std::cmp::Reverse((next, i)));
             }
         }
-        Ok(())
+        Ok(found)
     }
 }
 
@@ -201,38 +246,67 @@ impl Group {
 /// Sort key of a record: (hash, manifest, row).
 type Key = (u64, u32, u64);
 
-/// One sorted run being merged: a spilled file, or the entries still in memory.
-struct Source {
-    input: Option<BufReader<File>>,
-    /// Next entry index, for the in-memory source.
-    next: usize,
+/// One sorted run being merged (a byte range of a spilled file, read with positioned reads so
+/// partitions can share the file), or a range of the entries still in memory.
+struct Source<'f> {
+    file: Option<&'f File>,
+    pos: u64,
+    end: u64,
+    buf: Vec<u8>,
+    at: usize,
     id: Vec<u8>,
 }
 
-impl Source {
-    fn run(input: BufReader<File>) -> Self {
-        Source { input: Some(input), next: 0, id: Vec::new() }
+impl<'f> Source<'f> {
+    fn run(file: &'f File, start: u64, end: u64) -> Self {
+        Source { file: Some(file), pos: start, end, buf: Vec::new(), at: 0, id: Vec::new() }
     }
 
-    fn memory() -> Self {
-        Source { input: None, next: 0, id: Vec::new() }
+    fn memory(from: usize, to: usize) -> Self {
+        Source { file: None, pos: from as u64, end: to as u64, buf: Vec::new(), at: 0, id: Vec::new() }
+    }
+
+    /// Fills `out` from the run, refilling the buffer with positioned reads.
+    fn read_exact(&mut self, out: &mut [u8]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let Some(file) = self.file else { return Err(std::io::ErrorKind::InvalidInput.into()) };
+        let mut done = 0;
+        while done < out.len() {
+            if self.at == self.buf.len() {
+                let want = (self.end - self.pos).min(1 << 16) as usize;
+                if want == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                self.buf.resize(want, 0);
+                file.read_exact_at(&mut self.buf, self.pos)?;
+                self.pos += want as u64;
+                self.at = 0;
+            }
+            let n = (out.len() - done).min(self.buf.len() - self.at);
+            out[done..done + n].copy_from_slice(&self.buf[self.at..self.at + n]);
+            self.at += n;
+            done += n;
+        }
+        Ok(())
     }
 
     /// Moves to the next record: its key, with its id in `self.id`.
     fn advance(&mut self, collector: &IdCollector) -> std::io::Result<Option<Key>> {
-        let Some(input) = &mut self.input else {
-            let Some(e) = collector.entries.get(self.next) else { return Ok(None) };
-            self.next += 1;
+        if self.file.is_none() {
+            if self.pos >= self.end {
+                return Ok(None);
+            }
+            let e = &collector.entries[self.pos as usize];
+            self.pos += 1;
             self.id.clear();
             self.id.extend_from_slice(collector.id_of(e));
             return Ok(Some((e.hash, e.manifest, e.row)));
-        };
-        let mut head = [0u8; 24];
-        match input.read_exact(&mut head) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
         }
+        if self.at == self.buf.len() && self.pos >= self.end {
+            return Ok(None);
+        }
+        let mut head = [0u8; 24];
+        self.read_exact(&mut head)?;
         let word = |r: std::ops::Range<usize>| {
             let mut b = [0u8; 8];
             b[..r.len()].copy_from_slice(&head[r]);
@@ -240,8 +314,11 @@ impl Source {
         };
         let (hash, manifest, row, len) =
             (word(0..8), word(8..12) as u32, word(12..20), word(20..24) as usize);
-        self.id.resize(len, 0);
-        input.read_exact(&mut self.id)?;
+        let mut id = std::mem::take(&mut self.id);
+        id.resize(len, 0);
+        let read = self.read_exact(&mut id);
+        self.id = id;
+        read?;
         Ok(Some((hash, manifest, row)))
     }
 }
@@ -257,7 +334,7 @@ mod tests {
             all.merge(c).unwrap_or_else(|e| panic!("{e}"));
         }
         let mut out = Vec::new();
-        all.finish(&mut |d| out.push((d.id, d.first_row, d.row))).unwrap_or_else(|e| panic!("{e}"));
+        all.finish(2, &mut |d| out.push((d.id, d.first_row, d.row))).unwrap_or_else(|e| panic!("{e}"));
         out.sort();
         out
     }
