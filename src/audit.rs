@@ -503,6 +503,9 @@ struct Accum<'a> {
     errors: Vec<Error>,
     manifests: &'a [Manifest],
     url_memo: crate::policy::url::UrlMemo,
+    /// Per batch, for dictionary columns (license, access): dictionary index + 1 (0 = null) ->
+    /// verdict slot, u32::MAX when not judged yet. Cleared with each batch and with the cache.
+    dict_slots: [Vec<u32>; 2],
     /// With `--findings`: where every finding goes, in the order found.
     out: Option<Output>,
 }
@@ -542,6 +545,7 @@ impl<'a> Accum<'a> {
             errors: Vec::new(),
             manifests,
             url_memo: Default::default(),
+            dict_slots: [Vec::new(), Vec::new()],
             out: None,
         }
     }
@@ -675,6 +679,15 @@ impl<'a> Accum<'a> {
         let access_col = batch.column(Field::Access);
         let id = batch.column(Field::Id);
         let evidence = batch.column(Field::Evidence);
+        // Dictionary columns are judged once per distinct value of the batch (the verdict key
+        // holds only the license when there is no version or license URL beside it).
+        let license_dict = license
+            .as_ref()
+            .and_then(|c| c.dictionary())
+            .filter(|_| version.is_none() && license_url.is_none());
+        let access_dict = access_col.as_ref().and_then(|c| c.dictionary());
+        self.dict_slots[0].clear();
+        self.dict_slots[1].clear();
         if url.is_some() {
             self.has_url[m] = true;
         }
@@ -708,7 +721,10 @@ impl<'a> Accum<'a> {
             let raw = get(&license, i);
             let v = get(&version, i);
             let lu = get(&license_url, i);
-            let slot = self.judged(Kind::License, raw, v, lu);
+            let slot = match &license_dict {
+                Some((keys, values)) => self.dict_slot(0, keys.key(i), values, Kind::License),
+                None => self.judged(Kind::License, raw, v, lu),
+            };
             let value = || {
                 raw.map(|r| match v {
                     Some(v) => quote(&format!("{r} {v}")),
@@ -721,7 +737,10 @@ impl<'a> Accum<'a> {
             // Access restrictions.
             if access_col.is_some() {
                 let raw_access = get(&access_col, i);
-                let slot = self.judged(Kind::Access, raw_access, None, None);
+                let slot = match &access_dict {
+                    Some((keys, values)) => self.dict_slot(1, keys.key(i), values, Kind::Access),
+                    None => self.judged(Kind::Access, raw_access, None, None),
+                };
                 has_error |= self.apply(slot, &at, &|| raw_access.map(quote));
             }
 
@@ -825,6 +844,8 @@ impl<'a> Accum<'a> {
             // Slots are only used within the current row, so starting over is safe; group and
             // label indices live elsewhere and stay valid.
             self.local.clear();
+            self.dict_slots[0].clear();
+            self.dict_slots[1].clear();
             self.verdicts.clear();
         }
         let key = self.key_buf.clone();
@@ -842,6 +863,33 @@ impl<'a> Accum<'a> {
         let slot = self.verdicts.len();
         self.verdicts.push(LocalVerdict { verdict, groups, label });
         self.local.insert(key, slot);
+        slot
+    }
+
+    /// The verdict slot for a dictionary value (`key` None for a null row), judged on first use
+    /// in the batch. `which` is 0 for the license column, 1 for access.
+    fn dict_slot(
+        &mut self,
+        which: usize,
+        key: Option<usize>,
+        values: &arrow_array::StringArray,
+        kind: Kind,
+    ) -> usize {
+        use arrow_array::Array;
+        let idx = key.map_or(0, |k| k + 1);
+        if let Some(&slot) = self.dict_slots[which].get(idx)
+            && slot != u32::MAX
+        {
+            return slot as usize;
+        }
+        let raw = key.and_then(|k| (k < values.len() && !values.is_null(k)).then(|| values.value(k)));
+        let slot = self.judged(kind, raw, None, None);
+        // `judged` may have started its cache over (and cleared these slots): fill in afterwards.
+        let slots = &mut self.dict_slots[which];
+        if slots.len() <= idx {
+            slots.resize(idx + 1, u32::MAX);
+        }
+        slots[idx] = u32::try_from(slot).unwrap_or(u32::MAX);
         slot
     }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 /// Bytes of ids and entries one collector holds before it spills a run.
 pub const DEFAULT_BUDGET: usize = 24 << 20;
@@ -121,8 +121,9 @@ impl IdCollector {
             return Ok(());
         }
         self.sort();
-        let file = tempfile::tempfile()?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut file = tempfile::tempfile()?;
+        // Records are encoded into one buffer (a few stores each) and written in large blocks.
+        let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
         let mut starts = [0u64; PARTS + 1];
         let mut offset = 0u64;
         let mut part = 0usize;
@@ -132,17 +133,23 @@ impl IdCollector {
                 starts[part] = offset;
             }
             offset += 24 + u64::from(e.len);
-            out.write_all(&e.hash.to_le_bytes())?;
-            out.write_all(&e.manifest.to_le_bytes())?;
-            out.write_all(&e.row.to_le_bytes())?;
-            out.write_all(&e.len.to_le_bytes())?;
-            out.write_all(&self.arena[e.off as usize..e.off as usize + e.len as usize])?;
+            let mut head = [0u8; 24];
+            head[..8].copy_from_slice(&e.hash.to_le_bytes());
+            head[8..12].copy_from_slice(&e.manifest.to_le_bytes());
+            head[12..20].copy_from_slice(&e.row.to_le_bytes());
+            head[20..].copy_from_slice(&e.len.to_le_bytes());
+            out.extend_from_slice(&head);
+            out.extend_from_slice(&self.arena[e.off as usize..e.off as usize + e.len as usize]);
+            if out.len() >= 1 << 20 {
+                file.write_all(&out)?;
+                out.clear();
+            }
         }
+        file.write_all(&out)?;
         while part < PARTS {
             part += 1;
             starts[part] = offset;
         }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
         self.runs.push(Run { file, starts });
         self.entries.clear();
         self.arena.clear();

@@ -47,6 +47,7 @@ pub fn read(
     for (field, i, name) in map.iter() {
         check_type(manifest, field, name, schema.field(i))?;
     }
+    let meta = with_dictionaries(meta, &map);
     let mask = ProjectionMask::roots(meta.parquet_schema(), map.iter().map(|(_, i, _)| i));
     let fields: Arc<Vec<(Field, String)>> =
         Arc::new(map.iter().map(|(f, _, n)| (f, n.to_string())).collect());
@@ -70,6 +71,41 @@ pub fn read(
         }
     }
     Ok(())
+}
+
+/// License, version and access columns repeat a few values: read as dictionaries, a batch holds
+/// each distinct string once (no per-row copies) and the audit judges per dictionary value. Only
+/// plain Utf8 columns are hinted; if the reader refuses the hint, the file is read as it is.
+fn with_dictionaries(meta: ArrowReaderMetadata, map: &ColumnMap) -> ArrowReaderMetadata {
+    use arrow_schema::DataType;
+    let schema = meta.schema();
+    let wanted: Vec<usize> = map
+        .iter()
+        .filter(|(f, i, _)| {
+            matches!(f, Field::License | Field::LicenseVersion | Field::Access)
+                && *schema.field(*i).data_type() == DataType::Utf8
+        })
+        .map(|(_, i, _)| i)
+        .collect();
+    if wanted.is_empty() {
+        return meta;
+    }
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let fields: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if wanted.contains(&i) {
+                Arc::new(f.as_ref().clone().with_data_type(dict.clone()))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    let hinted = Arc::new(arrow_schema::Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(meta.metadata().clone(), ArrowReaderOptions::new().with_schema(hinted))
+        .unwrap_or(meta)
 }
 
 /// Rows in a Parquet file per its footer; `None` for anything else or an unreadable file (the

@@ -48,7 +48,9 @@ macro_rules! key_at {
 }
 
 impl DictKeys<'_> {
-    fn key(&self, i: usize) -> Option<usize> {
+    /// The dictionary index of row `i` (None for a null row).
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<usize> {
         match self {
             DictKeys::I8(d) => key_at!(d, i),
             DictKeys::I16(d) => key_at!(d, i),
@@ -98,6 +100,14 @@ impl<'a> TextColumn<'a> {
     }
 
     /// The value at row `i`; `None` for null (and for an out-of-range dictionary key).
+    /// For a dictionary column: its keys and values, so a caller can work per distinct value.
+    pub fn dictionary(&self) -> Option<(DictKeys<'a>, &'a StringArray)> {
+        match self {
+            TextColumn::Dict { keys, values } => Some((*keys, values)),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {
