@@ -172,7 +172,8 @@ impl UrlMemo {
         let Some(rest) = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")) else {
             return check(url).map(|host| (host, path_after_authority(t)));
         };
-        if t.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        // Branch-free over the bytes so the compiler can vectorize it: this runs on every row.
+        if t.bytes().fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f)) {
             return Err(UrlProblem::Whitespace);
         }
         let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
