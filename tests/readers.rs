@@ -327,3 +327,50 @@ fn license_url_is_normalized_and_compared_and_deprecated_ids_are_info() {
     // Info findings alone do not change the verdict.
     assert_eq!(r["verdict"], "pass");
 }
+
+/// Parquet license and access columns are read as dictionaries and judged per dictionary value.
+/// With more distinct values than the per-worker cache holds (it starts over mid-batch), the
+/// verdicts must still be those of the same rows read from CSV, where no dictionary is used.
+#[test]
+fn dictionary_judging_matches_plain_text_past_the_cache_cap() {
+    let dir = tempdir();
+    let n = 280_000usize;
+    let license: Vec<String> = (0..n)
+        .map(|i| match i % 4 {
+            0 => "CC-BY-4.0".to_string(),
+            1 => "CC BY-NC 4.0".to_string(),
+            2 => format!("custom terms {}", i / 4),
+            _ => String::new(),
+        })
+        .collect();
+    let access: Vec<Option<&str>> =
+        (0..n).map(|i| [None, Some("public"), Some("members only"), Some("login")][i % 4]).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("id-{i}")).collect();
+    let b = batch(vec![
+        ("id", Arc::new(arrow_array::StringArray::from_iter_values(&ids)) as ArrayRef),
+        ("license", Arc::new(arrow_array::StringArray::from_iter_values(&license)) as ArrayRef),
+        ("access", Arc::new(arrow_array::StringArray::from(access.clone())) as ArrayRef),
+    ]);
+    let parquet = dir.path().join("items.parquet");
+    write_parquet(&parquet, &[b], Compression::SNAPPY, 50_000);
+    let mut csv = String::from("id,license,access\n");
+    for i in 0..n {
+        csv.push_str(&format!("{},{},{}\n", ids[i], license[i], access[i].unwrap_or("")));
+    }
+    let csv = write(dir.path(), "items.csv", csv);
+    let summary = |path: &std::path::Path| {
+        let run = audit_json(&[p(path), "-j", "2", "--max-findings", "0"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let r = run.json();
+        (
+            r["summary"]["by_rule"].clone(),
+            r["summary"]["by_license"].clone(),
+            r["summary"]["items_with_errors"].clone(),
+        )
+    };
+    let from_parquet = summary(&parquet);
+    assert_eq!(from_parquet, summary(&csv));
+    assert_eq!(from_parquet.0["license-unrecognized"].as_u64(), Some(70_000), "{:?}", from_parquet.0);
+    assert_eq!(from_parquet.0["license-not-approved"].as_u64(), Some(70_000));
+    assert_eq!(from_parquet.0["license-missing"].as_u64(), Some(70_000));
+}
