@@ -1,12 +1,11 @@
 //! Duplicate item ids in bounded memory. Exact detection needs every id; keeping them all in a
 //! hash set would make memory grow with the manifest. Instead each worker buffers (hash, id,
-//! position) in an arena, sorts and spills the buffer to an anonymous temp file when it reaches
-//! its budget, and the runs are merged at the end: equal neighbours are duplicates. Runs are
-//! ordered by (hash, position) only, so sorting and merging compare integers; the records that
-//! share a hash are then grouped and compared byte by byte, so a hash collision never reports a
-//! false duplicate (nor hides a true one).
+//! position) in an arena and, when it reaches its budget, spills it to an anonymous temp file
+//! grouped by hash partition (a linear counting sort). At the end each partition (1/256 of the
+//! ids) is read back from every run, sorted by (hash, position) in memory, and scanned:
+//! partitions run in parallel. The records that share a hash are compared byte by byte, so a hash
+//! collision never reports a false duplicate (nor hides a true one).
 
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::Write;
 
@@ -31,9 +30,9 @@ pub struct IdCollector {
     budget: usize,
 }
 
-/// Hash partitions: runs record where each starts, so the final merge runs partitions in
-/// parallel (records of one id always share a partition).
-const PARTS: usize = 64;
+/// Hash partitions: runs record where each starts, so the end pass takes one partition at a
+/// time, in parallel (the records of one id always share a partition).
+const PARTS: usize = 256;
 
 fn part_of(hash: u64) -> usize {
     (hash >> (64 - PARTS.trailing_zeros())) as usize
@@ -112,8 +111,23 @@ impl IdCollector {
         &self.arena[e.off as usize..e.off as usize + e.len as usize]
     }
 
+    /// Groups the entries by hash partition, keeping push order within each (a stable counting
+    /// sort: linear, and the real sorting happens per partition at the end).
     fn sort(&mut self) {
-        self.entries.sort_unstable_by_key(|e| (e.hash, e.manifest, e.row));
+        let mut counts = vec![0usize; PARTS + 1];
+        for e in &self.entries {
+            counts[part_of(e.hash) + 1] += 1;
+        }
+        for p in 0..PARTS {
+            counts[p + 1] += counts[p];
+        }
+        let mut sorted = vec![Entry { hash: 0, row: 0, manifest: 0, off: 0, len: 0 }; self.entries.len()];
+        for e in &self.entries {
+            let p = part_of(e.hash);
+            sorted[counts[p]] = *e;
+            counts[p] += 1;
+        }
+        self.entries = sorted;
     }
 
     fn spill(&mut self) -> std::io::Result<()> {
@@ -168,8 +182,8 @@ impl IdCollector {
     }
 
     /// Finds every duplicate, in (id hash, position) order; the caller sorts for display.
-    /// Partitions are merged in parallel, a wave of `threads` at a time, and reported in order;
-    /// so only the duplicates of one wave wait in memory.
+    /// Partitions are done in parallel, a wave of `threads` at a time, and reported in order; so
+    /// memory holds `threads` partitions (each 1/256 of the ids) and their duplicates.
     pub fn finish(mut self, threads: usize, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
         use rayon::prelude::*;
         self.sort();
@@ -192,23 +206,25 @@ impl IdCollector {
         let from = self.entries.partition_point(|e| part_of(e.hash) < part);
         let to = self.entries.partition_point(|e| part_of(e.hash) <= part);
         sources.push(Source::memory(from, to));
-        // The heap holds only integer keys; each source keeps its current id in its own buffer.
-        let mut heap = BinaryHeap::new();
-        for (i, src) in sources.iter_mut().enumerate() {
-            if let Some(key) = src.advance(self)? {
-                heap.push(std::cmp::Reverse((key, i)));
+        // The partition's records from every run, in memory (1/PARTS of all ids), sorted by
+        // (hash, position): equal ids end up next to each other, earliest first.
+        let mut ids: Vec<u8> = Vec::new();
+        let mut records: Vec<(Key, usize, usize)> = Vec::new();
+        for src in &mut sources {
+            while let Some(key) = src.advance(self)? {
+                records.push((key, ids.len(), src.id.len()));
+                ids.extend_from_slice(&src.id);
             }
         }
+        records.sort_unstable_by_key(|r| r.0);
         let mut found = Vec::new();
         let mut group = Group::default();
-        while let Some(std::cmp::Reverse((key, i))) = heap.pop() {
+        for (key, off, len) in records {
             if group.hash != Some(key.0) {
                 group.start(key.0);
             }
-            group.add(&sources[i].id, key.1, key.2, &mut |d| found.push(d));
-            if let Some(next) = sources[i].advance(self)? {
-                heap.push(std::cmp::Reverse((next, i)));
-            }
+            let id = &ids[off..off + len];
+            group.add(id, key.1, key.2, &mut |d| found.push(d));
         }
         Ok(found)
     }
