@@ -28,6 +28,7 @@ pub struct IdCollector {
     entries: Vec<Entry>,
     runs: Vec<Run>,
     budget: usize,
+    scratch: Vec<Entry>,
 }
 
 /// Hash partitions: runs record where each starts, so the end pass takes one partition at a
@@ -84,7 +85,13 @@ impl Default for IdCollector {
 
 impl IdCollector {
     pub fn with_budget(budget: usize) -> Self {
-        IdCollector { arena: Vec::new(), entries: Vec::new(), runs: Vec::new(), budget: budget.max(1024) }
+        IdCollector {
+            arena: Vec::new(),
+            entries: Vec::new(),
+            runs: Vec::new(),
+            budget: budget.max(1024),
+            scratch: Vec::new(),
+        }
     }
 
     /// Records that `id` is on `row` of manifest `manifest`.
@@ -121,13 +128,16 @@ impl IdCollector {
         for p in 0..PARTS {
             counts[p + 1] += counts[p];
         }
-        let mut sorted = vec![Entry { hash: 0, row: 0, manifest: 0, off: 0, len: 0 }; self.entries.len()];
+        // The scratch buffer is kept between spills, so each spill does not fault in new pages.
+        let mut sorted = std::mem::take(&mut self.scratch);
+        sorted.clear();
+        sorted.resize(self.entries.len(), Entry { hash: 0, row: 0, manifest: 0, off: 0, len: 0 });
         for e in &self.entries {
             let p = part_of(e.hash);
             sorted[counts[p]] = *e;
             counts[p] += 1;
         }
-        self.entries = sorted;
+        self.scratch = std::mem::replace(&mut self.entries, sorted);
     }
 
     fn spill(&mut self) -> std::io::Result<()> {
