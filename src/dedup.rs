@@ -218,8 +218,12 @@ impl IdCollector {
         sources.push(Source::memory(from, to));
         // The partition's records from every run, in memory (1/PARTS of all ids), sorted by
         // (hash, position): equal ids end up next to each other, earliest first.
-        let mut ids: Vec<u8> = Vec::new();
-        let mut records: Vec<(Key, usize, usize)> = Vec::new();
+        // Sized up front from the runs' byte ranges (a record is 24 bytes plus its id), so the
+        // buffers do not grow by copying.
+        let bytes: u64 = self.runs.iter().map(|r| r.starts[part + 1] - r.starts[part]).sum();
+        let mut ids: Vec<u8> = Vec::with_capacity(usize::try_from(bytes).unwrap_or(0) / 2);
+        let mut records: Vec<(Key, usize, usize)> =
+            Vec::with_capacity(usize::try_from(bytes / 32).unwrap_or(0) + (to - from));
         for src in &mut sources {
             while let Some(key) = src.advance(self)? {
                 records.push((key, ids.len(), src.id.len()));
@@ -233,8 +237,7 @@ impl IdCollector {
             if group.hash != Some(key.0) {
                 group.start(key.0);
             }
-            let id = &ids[off..off + len];
-            group.add(id, key.1, key.2, &mut |d| found.push(d));
+            group.add(&ids, off..off + len, key.1, key.2, &mut |d| found.push(d));
         }
         Ok(found)
     }
@@ -247,19 +250,27 @@ impl IdCollector {
 #[derive(Debug, Default)]
 struct Group {
     hash: Option<u64>,
-    ids: Vec<u8>,
+    /// Ranges into the partition's id bytes.
     firsts: Vec<(std::ops::Range<usize>, u32, u64)>,
 }
 
 impl Group {
     fn start(&mut self, hash: u64) {
         self.hash = Some(hash);
-        self.ids.clear();
         self.firsts.clear();
     }
 
-    fn add(&mut self, id: &[u8], manifest: u32, row: u64, each: &mut dyn FnMut(Duplicate)) {
-        match self.firsts.iter().find(|(r, _, _)| &self.ids[r.clone()] == id) {
+    /// Adds the record whose id is `ids[range]`.
+    fn add(
+        &mut self,
+        ids: &[u8],
+        range: std::ops::Range<usize>,
+        manifest: u32,
+        row: u64,
+        each: &mut dyn FnMut(Duplicate),
+    ) {
+        let id = &ids[range.clone()];
+        match self.firsts.iter().find(|(r, _, _)| &ids[r.clone()] == id) {
             Some((_, fm, fr)) => each(Duplicate {
                 id: String::from_utf8_lossy(id).into_owned(),
                 manifest: manifest as usize,
@@ -267,11 +278,7 @@ impl Group {
                 first_manifest: *fm as usize,
                 first_row: *fr,
             }),
-            None => {
-                let start = self.ids.len();
-                self.ids.extend_from_slice(id);
-                self.firsts.push((start..self.ids.len(), manifest, row));
-            }
+            None => self.firsts.push((range, manifest, row)),
         }
     }
 }
@@ -394,8 +401,9 @@ mod tests {
         let mut group = Group::default();
         group.start(42);
         let mut found = Vec::new();
-        for (id, row) in [("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)] {
-            group.add(id.as_bytes(), 0, row, &mut |d| found.push((d.id, d.first_row, d.row)));
+        let ids = b"abab c";
+        for (range, row) in [(0..1, 1), (1..2, 2), (2..3, 3), (3..4, 4), (5..6, 5)] {
+            group.add(ids, range, 0, row, &mut |d| found.push((d.id, d.first_row, d.row)));
         }
         assert_eq!(found, vec![("a".to_string(), 1, 3), ("b".to_string(), 2, 4)]);
     }
