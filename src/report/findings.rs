@@ -178,9 +178,14 @@ impl FindingsFile {
             .map_err(|e| Error::Usage(format!("--findings {}: cannot create: {e}", path.display())))?;
         let sink = match format {
             FindingsFormat::Parquet => {
+                // Item ids, rows and lines are (nearly) unique: a dictionary would only cost hashing.
+                let unique = |name: &str| parquet::schema::types::ColumnPath::from(name);
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .set_column_dictionary_enabled(unique("item"), false)
+                    .set_column_dictionary_enabled(unique("row"), false)
+                    .set_column_dictionary_enabled(unique("line"), false)
                     .build();
                 let writer =
                     ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| write_error(path, &e))?;
