@@ -146,6 +146,9 @@ impl ColumnMap {
                 ),
             ));
         }
+        // The title is recognized (so its column is not taken for another field) but not read:
+        // no rule or report uses it yet, and titles can be the longest strings of a manifest.
+        columns.remove(&Field::Title);
         Ok(ColumnMap { columns })
     }
 
