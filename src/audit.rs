@@ -1062,18 +1062,12 @@ fn build_report(
             );
             let g = acc.group(rule, Severity::Warning, "no url column", &message);
             acc.groups[g].count += 1;
-            collection_findings.push(Finding {
-                rule: rule.code().to_string(),
-                severity: Severity::Warning,
-                item: None,
-                manifest: Some(m.display.clone()),
-                row: None,
-                line: None,
+            collection_findings.push(Finding::collection(
+                rule.code(),
+                Severity::Warning,
+                Some(m.display.clone()),
                 message,
-                value: None,
-                evidence: None,
-                waived: None,
-            });
+            ));
         }
     }
 
@@ -1095,16 +1089,8 @@ fn build_report(
         let g = acc.group_with(f.rule, severity, &f.key, &f.message, waived);
         acc.groups[g].count += 1;
         collection_findings.push(Finding {
-            rule: f.rule.code().to_string(),
-            severity,
-            item: None,
-            manifest: None,
-            row: None,
-            line: None,
-            message: f.message,
-            value: None,
-            evidence: None,
             waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.clone()),
+            ..Finding::collection(f.rule.code(), severity, None, f.message)
         });
     }
 

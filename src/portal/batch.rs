@@ -434,18 +434,7 @@ fn failed_report(
             waived: None,
             message: message.clone(),
         }],
-        findings: vec![Finding {
-            rule,
-            severity: Severity::Error,
-            item: None,
-            manifest: Some(display.to_string()),
-            row: None,
-            line: None,
-            message,
-            value: None,
-            evidence: None,
-            waived: None,
-        }],
+        findings: vec![Finding::collection(&rule, Severity::Error, Some(display.to_string()), message)],
         findings_truncated: false,
     }
 }

@@ -159,6 +159,24 @@ pub struct Finding {
     pub waived: Option<String>,
 }
 
+impl Finding {
+    /// A finding about the whole collection (or one manifest of it): no item, row or line.
+    pub fn collection(rule: &str, severity: Severity, manifest: Option<String>, message: String) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            severity,
+            item: None,
+            manifest,
+            row: None,
+            line: None,
+            message,
+            value: None,
+            evidence: None,
+            waived: None,
+        }
+    }
+}
+
 impl Report {
     /// Counts of findings at `severity`, over all rules.
     pub fn count(&self, severity: Severity) -> u64 {
