@@ -185,13 +185,18 @@ impl UrlMemo {
         }
         let result = check(t);
         if authority.is_ascii() && !authority.contains('%') {
+            // The host's place inside the authority; remembered only when it really lies there.
             let start = authority.as_ptr() as usize;
-            let verdict = result.map(|host| {
-                (host.as_ptr() as usize).wrapping_sub(start)
-                    ..(host.as_ptr() as usize).wrapping_sub(start) + host.len()
-            });
-            // Remember only a range that really lies inside the authority.
-            if verdict.as_ref().map_or(true, |r| r.end <= authority.len()) {
+            let range = |host: &str| {
+                let from = (host.as_ptr() as usize).checked_sub(start)?;
+                let to = from.checked_add(host.len())?;
+                (to <= authority.len()).then_some(from..to)
+            };
+            let verdict = match result {
+                Ok(host) => range(host).map(Ok),
+                Err(p) => Some(Err(p)),
+            };
+            if let Some(verdict) = verdict {
                 self.authority.clear();
                 self.authority.push_str(authority);
                 self.verdict = Some(verdict);
