@@ -9,7 +9,8 @@
 use std::fs::File;
 use std::io::Write;
 
-/// Bytes of ids and entries one collector holds before it spills a run.
+/// Bytes of ids and entries one collector holds before it spills a run (the spill's partition sort
+/// keeps a second buffer of the entries, so the peak is somewhat above this).
 pub const DEFAULT_BUDGET: usize = 24 << 20;
 
 #[derive(Debug, Clone, Copy)]
