@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::config::{Config, DpgType};
-use crate::dedup::{Duplicate, IdCollector};
+use crate::dedup::{Duplicate, IdCollector, SortedSpans};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn, Unit};
 use crate::policy::collection::{self, HostTally};
@@ -133,8 +133,8 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
 
     // Created before reading, so a bad --findings path fails before any work is done.
     let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
-    let cache = LicenseCache::default();
-    let result = scan(manifests, &read_opts, &policy, &cache, threads, opts, findings_file).and_then(
+    let shared = Shared::default();
+    let result = scan(manifests, &read_opts, &policy, &shared, threads, opts, findings_file).and_then(
         |(acc, mut file)| {
             let report = build_report(
                 acc,
@@ -178,7 +178,7 @@ fn scan<'a>(
     manifests: &'a [Manifest],
     read_opts: &ReadOptions,
     policy: &'a Policy,
-    cache: &'a LicenseCache,
+    shared: &'a Shared,
     threads: usize,
     opts: &AuditOptions,
     findings_file: Option<FindingsFile>,
@@ -243,7 +243,7 @@ fn scan<'a>(
         pool.scope(|s| {
             for _ in 0..threads {
                 s.spawn(|_| {
-                    let mut acc = Accum::new(policy, cache, manifests, opts.max_findings);
+                    let mut acc = Accum::new(policy, shared, manifests, opts.max_findings);
                     if let Some(format) = format {
                         acc.out = Some(Output { tx: out_tx.clone(), seq: 0, encoder: Encoder::new(format) });
                     }
@@ -274,7 +274,123 @@ fn scan<'a>(
     if let Some(err) = total.errors.drain(..).next() {
         return Err(err);
     }
+    let spans = &shared.spans;
+    if !spans.is_empty() && (!total.ids.is_empty() || !spans.is_chain()) {
+        reread_ids(manifests, read_opts, threads, spans, &total.rows, &mut total.ids)?;
+    }
     Ok((total, findings_file))
+}
+
+/// Reads the manifests again for the ids of the rows that were only summed up as increasing
+/// spans, when the spans cannot prove the ids distinct on their own (some batch was out of order,
+/// or a span does not continue the order of the one before). This second pass costs one more
+/// decode; it only happens for collections partly in id order. The rows must come out as they
+/// did the first time: a manifest that changed in between is an error, not a silent miss.
+fn reread_ids(
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    threads: usize,
+    spans: &SortedSpans,
+    rows: &[u64],
+    into: &mut IdCollector,
+) -> Result<()> {
+    let ranges = spans.ranges();
+    let (tx, rx) = sync_channel::<Unit>(threads * 2);
+    let rx = Mutex::new(rx);
+    let abort = AtomicBool::new(false);
+    let (read, workers) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let tx = tx;
+            for (i, m) in manifests.iter().enumerate() {
+                if !ranges.iter().any(|(mi, _)| *mi == i) {
+                    continue;
+                }
+                manifest::read(i, m, read_opts, &mut |unit| {
+                    !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok()
+                })?;
+            }
+            Ok::<(), Error>(())
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut ids = IdCollector::default();
+                    let mut seen = vec![0u64; manifests.len()];
+                    let mut each = |batch: ItemBatch| -> Result<()> {
+                        seen[batch.manifest] += batch.num_rows() as u64;
+                        let Some(column) = batch.column(Field::Id) else { return Ok(()) };
+                        let (m, start) = (batch.manifest, batch.first_row);
+                        let end = start + batch.num_rows() as u64;
+                        let from = ranges.partition_point(|(mi, r)| (*mi, r.end) <= (m, start));
+                        for (_, r) in ranges[from..].iter().take_while(|(mi, r)| *mi == m && r.start < end) {
+                            for row in r.start.max(start)..r.end.min(end) {
+                                if let Some(id) = column.get((row - start) as usize) {
+                                    ids.push(m, row, id).map_err(|e| {
+                                        Error::Usage(format!(
+                                            "cannot write temporary file for duplicate ids: {e}"
+                                        ))
+                                    })?;
+                                }
+                            }
+                        }
+                        Ok(())
+                    };
+                    let mut result = Ok(());
+                    loop {
+                        let unit = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(unit) = unit else { break };
+                        if result.is_err() {
+                            continue; // drain so the reader is not blocked
+                        }
+                        result = match unit {
+                            Unit::Batch(batch) => each(batch),
+                            Unit::RowGroup(task) => {
+                                let mut inner = Ok(());
+                                let read = task.read(read_opts.batch_size, &mut |batch| {
+                                    if inner.is_ok() {
+                                        inner = each(batch);
+                                    }
+                                });
+                                read.and(inner)
+                            }
+                        };
+                        if result.is_err() {
+                            abort.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    result.map(|()| (ids, seen))
+                })
+            })
+            .collect();
+        let read = reader.join().unwrap_or_else(|_| Err(Error::Usage("the reader thread failed".into())));
+        let workers: Vec<Result<(IdCollector, Vec<u64>)>> = workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(Error::Usage("a worker thread failed".into()))))
+            .collect();
+        (read, workers)
+    });
+    read?;
+    let mut seen = vec![0u64; manifests.len()];
+    for w in workers {
+        let (ids, s) = w?;
+        into.merge(ids).map_err(|e| Error::Usage(format!("cannot merge duplicate-id runs: {e}")))?;
+        seen.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+    }
+    for (i, m) in manifests.iter().enumerate() {
+        if ranges.iter().any(|(mi, _)| *mi == i) && seen[i] != rows[i] {
+            return Err(Error::input(
+                &m.path,
+                format!(
+                    "changed while it was being read: {} rows, then {} when read again for duplicate ids",
+                    rows[i], seen[i]
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Blocks the reader until unit `seq` is within the window of the writer. False when the writer
@@ -409,6 +525,14 @@ enum Kind {
     Access,
 }
 
+/// What the workers of one run share.
+#[derive(Debug, Default)]
+struct Shared {
+    cache: LicenseCache,
+    /// Batches whose ids were increasing; see [`IdCollector::push_batch`].
+    spans: SortedSpans,
+}
+
 /// Distinct values (license statements, access restrictions) seen by any worker, judged once.
 #[derive(Debug, Default)]
 struct LicenseCache {
@@ -481,7 +605,7 @@ struct At<'r> {
 /// One worker's results.
 struct Accum<'a> {
     policy: &'a Policy,
-    cache: &'a LicenseCache,
+    shared: &'a Shared,
     /// Per-row lookups: FxHash, since SipHash's DoS resistance buys nothing for a local cache
     /// and costs a few percent of a run.
     local: FxHashMap<String, usize>,
@@ -517,15 +641,10 @@ impl std::fmt::Debug for Accum<'_> {
 }
 
 impl<'a> Accum<'a> {
-    fn new(
-        policy: &'a Policy,
-        cache: &'a LicenseCache,
-        manifests: &'a [Manifest],
-        max_findings: usize,
-    ) -> Self {
+    fn new(policy: &'a Policy, shared: &'a Shared, manifests: &'a [Manifest], max_findings: usize) -> Self {
         Accum {
             policy,
-            cache,
+            shared,
             local: FxHashMap::default(),
             verdicts: Vec::new(),
             key_buf: String::new(),
@@ -779,17 +898,17 @@ impl<'a> Accum<'a> {
                 }
             }
 
-            if let Some(idv) = id_value
-                && let Err(e) = self.ids.push(m, row, idv)
-            {
-                self.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
-            }
             if has_error {
                 self.items_with_errors += 1;
             }
         }
         // Problems are sorted by index, so all were consumed; anything left is a reader bug.
         debug_assert!(problems.next().is_none());
+        if let Some(id) = &id
+            && let Err(e) = self.ids.push_batch(&self.shared.spans, m, batch.first_row, n, |i| id.get(i))
+        {
+            self.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
+        }
     }
 
     /// Counts an item's host (as written; case is folded once at the end). Items of one host come
@@ -850,7 +969,7 @@ impl<'a> Accum<'a> {
         }
         let key = self.key_buf.clone();
         let policy = self.policy;
-        let verdict = self.cache.get(&key, || match kind {
+        let verdict = self.shared.cache.get(&key, || match kind {
             Kind::License => policy.judge_license(raw, version, url),
             Kind::Access => access::judge(raw, &|r| policy.profile.severity(r)),
         });

@@ -6,8 +6,11 @@
 //! partitions run in parallel. The records that share a hash are compared byte by byte, so a hash
 //! collision never reports a false duplicate (nor hides a true one).
 
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
+use std::sync::Mutex;
 
 /// Bytes of ids and entries one collector holds before it spills a run (the spill's partition sort
 /// keeps a second buffer of the entries, so the peak is somewhat above this).
@@ -93,6 +96,54 @@ impl IdCollector {
             budget: budget.max(1024),
             scratch: Vec::new(),
         }
+    }
+
+    /// Records the ids of a batch (`ids(i)` for rows `first_row + i`, `i < n`). A batch whose ids
+    /// are strictly increasing is only summed up in `spans` (first and last id), which costs one
+    /// comparison per row: many manifests are exported in id order, and if the whole collection
+    /// turns out to be one increasing chain no id can repeat. Any other batch pushes its ids.
+    pub fn push_batch<'s>(
+        &mut self,
+        spans: &SortedSpans,
+        manifest: usize,
+        first_row: u64,
+        n: usize,
+        ids: impl Fn(usize) -> Option<&'s str>,
+    ) -> std::io::Result<()> {
+        let mut first: Option<&str> = None;
+        let mut last: Option<&str> = None;
+        let mut increasing = true;
+        for i in 0..n {
+            let Some(id) = ids(i) else { continue };
+            if let Some(prev) = last
+                && shortlex(prev.as_bytes(), id.as_bytes()) != Ordering::Less
+            {
+                increasing = false;
+                break;
+            }
+            first.get_or_insert(id);
+            last = Some(id);
+        }
+        match (increasing, first, last) {
+            (true, Some(first), Some(last)) => {
+                spans.insert(manifest, first_row..first_row + n as u64, first.as_bytes(), last.as_bytes());
+                Ok(())
+            }
+            (true, _, _) => Ok(()), // no ids at all
+            (false, _, _) => {
+                for i in 0..n {
+                    if let Some(id) = ids(i) {
+                        self.push(manifest, first_row + i as u64, id)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether no id was pushed (every batch so far was increasing, or had no ids).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.runs.is_empty()
     }
 
     /// Records that `id` is on `row` of manifest `manifest`.
@@ -284,6 +335,71 @@ impl Group {
     }
 }
 
+/// Shortlex order (shorter first, then bytes): a total order under which `item-9` comes before
+/// `item-10`, so unpadded numeric ids written in sequence count as increasing too.
+fn shortlex(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Row ranges whose ids were strictly increasing, with their first and last id, shared by all
+/// workers. Ranges that touch and continue the order are joined as they arrive, so a manifest in
+/// id order ends as a handful of spans whatever its size.
+#[derive(Debug, Default)]
+pub struct SortedSpans {
+    spans: Mutex<BTreeMap<(usize, u64), Span>>,
+}
+
+#[derive(Debug)]
+struct Span {
+    end: u64,
+    first: Box<[u8]>,
+    last: Box<[u8]>,
+}
+
+impl SortedSpans {
+    fn insert(&self, manifest: usize, rows: std::ops::Range<u64>, first: &[u8], last: &[u8]) {
+        let Ok(mut spans) = self.spans.lock() else { return };
+        let mut start = rows.start;
+        let mut span = Span { end: rows.end, first: first.into(), last: last.into() };
+        // Join the span that ends where this one starts, if the order continues across.
+        if let Some((&(pm, ps), prev)) = spans.range(..(manifest, rows.start)).next_back()
+            && pm == manifest
+            && prev.end == rows.start
+            && shortlex(&prev.last, first) == Ordering::Less
+        {
+            span.first = prev.first.clone();
+            start = ps;
+            spans.remove(&(pm, ps));
+        }
+        // And the one that starts where this one ends.
+        if let Some(next) = spans.get(&(manifest, rows.end))
+            && shortlex(last, &next.first) == Ordering::Less
+            && let Some(next) = spans.remove(&(manifest, rows.end))
+        {
+            span.end = next.end;
+            span.last = next.last;
+        }
+        spans.insert((manifest, start), span);
+    }
+
+    /// True when the spans, in manifest and row order, form one strictly increasing chain: then
+    /// no id repeats among them.
+    pub fn is_chain(&self) -> bool {
+        let Ok(spans) = self.spans.lock() else { return false };
+        spans.values().zip(spans.values().skip(1)).all(|(a, b)| shortlex(&a.last, &b.first) == Ordering::Less)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.lock().map(|s| s.is_empty()).unwrap_or(true)
+    }
+
+    /// The row ranges covered, per manifest, in order.
+    pub fn ranges(&self) -> Vec<(usize, std::ops::Range<u64>)> {
+        let Ok(spans) = self.spans.lock() else { return Vec::new() };
+        spans.iter().map(|(&(m, start), s)| (m, start..s.end)).collect()
+    }
+}
+
 /// Sort key of a record: (hash, manifest, row).
 type Key = (u64, u32, u64);
 
@@ -407,6 +523,50 @@ mod tests {
             group.add(ids, range, 0, row, &mut |d| found.push((d.id, d.first_row, d.row)));
         }
         assert_eq!(found, vec![("a".to_string(), 1, 3), ("b".to_string(), 2, 4)]);
+    }
+
+    #[test]
+    fn increasing_batches_are_summed_up_and_joined() {
+        let spans = SortedSpans::default();
+        let mut c = IdCollector::with_budget(1024);
+        let ids = ["item-8", "item-9", "item-10", "item-11", "item-12", "item-13"];
+        // Batches arrive out of order (two workers); shortlex puts item-9 before item-10.
+        for (first_row, range) in [(4u64, 3..6), (1, 0..3)] {
+            let batch = &ids[range];
+            c.push_batch(&spans, 0, first_row, batch.len(), |i| Some(batch[i]))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(c.is_empty(), "increasing batches push no ids");
+        assert_eq!(spans.ranges(), vec![(0, 1..7)], "touching spans that continue the order join");
+        assert!(spans.is_chain());
+    }
+
+    #[test]
+    fn spans_that_break_the_order_stay_apart_and_fail_the_chain() {
+        let spans = SortedSpans::default();
+        let mut c = IdCollector::with_budget(1024);
+        let batches: [(u64, &[&str]); 3] = [(1, &["a", "b"]), (3, &["b", "c"]), (5, &["d", "e"])];
+        for (first_row, batch) in batches {
+            c.push_batch(&spans, 0, first_row, batch.len(), |i| Some(batch[i]))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // "b" ends the first span and starts the second: not joined, and not a chain.
+        assert_eq!(spans.ranges(), vec![(0, 1..3), (0, 3..7)]);
+        assert!(!spans.is_chain());
+    }
+
+    #[test]
+    fn a_batch_out_of_order_pushes_every_id_and_nulls_are_skipped() {
+        let spans = SortedSpans::default();
+        let mut c = IdCollector::with_budget(1 << 20);
+        let batch = [Some("b"), None, Some("a"), Some("a")];
+        c.push_batch(&spans, 0, 1, batch.len(), |i| batch[i]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(spans.is_empty());
+        assert_eq!(dups(vec![c]), vec![("a".to_string(), 3, 4)]);
+        // A batch with only nulls records nothing.
+        let mut c = IdCollector::with_budget(1024);
+        c.push_batch(&spans, 0, 1, 3, |_| None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.is_empty() && spans.is_empty());
     }
 
     #[test]
