@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release --example gen_manifest -- --rows 10000000 --out /tmp/items.parquet \
-//!     [--seed 42] [--profile dirty|clean] [--row-group-rows 131072] [--compression zstd]
+//!     [--seed 42] [--profile dirty|clean] [--ids sequential|uuid] [--row-group-rows 131072] \
+//!     [--compression zstd]
 //! ```
 //!
 //! The format follows the extension: `.parquet`, `.csv` or `.ndjson`. Rows are generated in
@@ -10,7 +11,8 @@
 //! The output depends only on the arguments: every batch has its own PRNG seeded from `--seed`
 //! and the batch number.
 //!
-//! Columns: `id` (unique, `item-000000042`), `title`, `license`, `url`, `access`.
+//! Columns: `id` (unique: `item-000000042`, or a UUID with `--ids uuid`), `title`, `license`,
+//! `url`, `access`.
 //!
 //! * `dirty`: about 60% `CC-BY-4.0`, then the spellings portals really use (case variants, names,
 //!   deed and legalcode URLs), the licenses a DPG audit must reject (NC, ND, GPL, MIT for data),
@@ -65,6 +67,38 @@ struct Args {
     /// Parquet compression codec.
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]
     compression: Codec,
+    /// How ids look: `sequential` (`item-000000042`, in row order) or `uuid` (random-looking
+    /// UUIDs, unique, in no order: what content collections keyed by UUID look like).
+    #[arg(long, value_enum, default_value_t = Ids::Sequential)]
+    ids: Ids,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Ids {
+    Sequential,
+    Uuid,
+}
+
+/// A bijection on u64 (the splitmix64 finalizer: xor-shifts and odd multipliers are invertible),
+/// so distinct rows give distinct UUIDs without remembering any.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A version-4-shaped UUID for `row`; its first 64 bits are `mix(row)`, so it is unique.
+fn write_uuid(out: &mut String, row: u64) -> std::fmt::Result {
+    let (hi, lo) = (mix(row), mix(row ^ 0x5851_F42D_4C95_7F2D));
+    write!(
+        out,
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xfff,
+        0x8000 | (lo >> 48 & 0x3fff),
+        lo & 0xffff_ffff_ffff
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -488,11 +522,12 @@ struct Generator {
     rare: Vec<String>,
     urls: Weighted<UrlChoice>,
     access: Weighted<&'static str>,
+    ids: Ids,
     schema: SchemaRef,
 }
 
 impl Generator {
-    fn new(seed: u64, profile: Profile) -> Generator {
+    fn new(seed: u64, profile: Profile, ids: Ids) -> Generator {
         let schema = Arc::new(Schema::new(
             ["id", "title", "license", "url", "access"]
                 .iter()
@@ -505,6 +540,7 @@ impl Generator {
             rare: rare_variants(seed, profile),
             urls: url_table(profile),
             access: access_table(profile),
+            ids,
             schema,
         }
     }
@@ -521,7 +557,10 @@ impl Generator {
         let mut id_buf = String::with_capacity(16);
         for row in first..first + n as u64 {
             id_buf.clear();
-            write!(id_buf, "item-{row:09}")?;
+            match self.ids {
+                Ids::Sequential => write!(id_buf, "item-{row:09}")?,
+                Ids::Uuid => write_uuid(&mut id_buf, row)?,
+            }
             id.append_value(&id_buf);
 
             buf.clear();
@@ -650,7 +689,7 @@ fn string_columns(batch: &RecordBatch) -> Result<Vec<&StringArray>, Box<dyn Erro
 fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
     let start = Instant::now();
-    let generator = Generator::new(args.seed, args.profile);
+    let generator = Generator::new(args.seed, args.profile, args.ids);
     let mut sink = Sink::open(&args.out, generator.schema.clone(), &args)?;
 
     // One thread generates the next batches while this one encodes and writes; the channel is

@@ -1,10 +1,15 @@
 //! Duplicate item ids in bounded memory. Exact detection needs every id; keeping them all in a
-//! hash set would make memory grow with the manifest. Instead each worker buffers (hash, id,
-//! position) in an arena and, when it reaches its budget, spills it to an anonymous temp file
-//! grouped by hash partition (a linear counting sort). At the end each partition (1/256 of the
-//! ids) is read back from every run, sorted by (hash, position) in memory, and scanned:
-//! partitions run in parallel. The records that share a hash are compared byte by byte, so a hash
-//! collision never reports a false duplicate (nor hides a true one).
+//! hash set would make memory grow with the manifest. Instead each worker buffers its ids (bytes
+//! in an arena, plus a fixed record of hash, position and where the bytes are) and, at its
+//! budget, spills a run to an anonymous temp file: the arena as it is, then the records grouped
+//! by hash partition (a linear counting sort). At the end each partition (1/256 of the ids) is
+//! loaded from every run, records only, sorted by hash and scanned; partitions run in parallel.
+//! Only records that share a hash (true duplicates, or a 64-bit collision) have their id bytes
+//! read back and compared byte by byte, so a collision never reports a false duplicate nor hides
+//! a true one, and the common case of unique ids never reads an id twice.
+//!
+//! Before any of this, a batch whose ids are strictly increasing is only summed up as a span
+//! ([`SortedSpans`]): a collection in id order needs no runs at all.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -12,17 +17,33 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::Mutex;
 
-/// Bytes of ids and entries one collector holds before it spills a run (the spill's partition sort
-/// keeps a second buffer of the entries, so the peak is somewhat above this).
+/// Bytes of ids and records one collector holds before it spills a run (the spill's partition
+/// sort keeps a second buffer of the records, so the peak is somewhat above this).
 pub const DEFAULT_BUDGET: usize = 24 << 20;
 
-#[derive(Debug, Clone, Copy)]
+/// A buffered id: its hash, position (see [`pos`]) and its bytes in the arena.
+#[derive(Debug, Clone, Copy, Default)]
 struct Entry {
     hash: u64,
-    row: u64,
-    manifest: u32,
+    pos: u64,
     off: u32,
     len: u32,
+}
+
+/// Bytes of one record in a run: hash, position, offset and length of the id bytes.
+const RECORD: usize = 24;
+
+/// Positions pack (manifest, row) into one u64 that sorts like the pair: 24 bits of manifest,
+/// 40 of row (a trillion rows per manifest).
+const ROW_BITS: u32 = 40;
+
+fn pos(manifest: usize, row: u64) -> Option<u64> {
+    let m = u64::try_from(manifest).ok().filter(|m| *m < 1 << (64 - ROW_BITS))?;
+    (row < 1 << ROW_BITS).then_some(m << ROW_BITS | row)
+}
+
+fn unpos(pos: u64) -> (usize, u64) {
+    ((pos >> ROW_BITS) as usize, pos & ((1 << ROW_BITS) - 1))
 }
 
 /// Collects the ids one worker sees.
@@ -33,6 +54,7 @@ pub struct IdCollector {
     runs: Vec<Run>,
     budget: usize,
     scratch: Vec<Entry>,
+    hash: fn(&[u8]) -> u64,
 }
 
 /// Hash partitions: runs record where each starts, so the end pass takes one partition at a
@@ -43,12 +65,35 @@ fn part_of(hash: u64) -> usize {
     (hash >> (64 - PARTS.trailing_zeros())) as usize
 }
 
-/// A spilled, sorted run: the file and the byte offset where each partition starts (the last
-/// entry is the file's length).
+/// A spilled run: the id bytes from offset 0, then the records, partition after partition;
+/// `starts[p]` is the byte offset of partition `p`'s first record (the last entry is the end).
+/// The run of the ids still buffered at the end stays in memory.
 #[derive(Debug)]
 struct Run {
-    file: File,
+    data: RunData,
     starts: [u64; PARTS + 1],
+}
+
+#[derive(Debug)]
+enum RunData {
+    File(File),
+    Memory(Vec<u8>),
+}
+
+impl Run {
+    fn read_at(&self, out: &mut [u8], at: u64) -> std::io::Result<()> {
+        match &self.data {
+            RunData::File(f) => std::os::unix::fs::FileExt::read_exact_at(f, out, at),
+            RunData::Memory(v) => {
+                let slice = usize::try_from(at)
+                    .ok()
+                    .and_then(|a| v.get(a..a.checked_add(out.len())?))
+                    .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+                out.copy_from_slice(slice);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// A row whose id already appeared on an earlier row.
@@ -95,6 +140,7 @@ impl IdCollector {
             runs: Vec::new(),
             budget: budget.max(1024),
             scratch: Vec::new(),
+            hash: hash_id,
         }
     }
 
@@ -149,31 +195,31 @@ impl IdCollector {
     /// Records that `id` is on `row` of manifest `manifest`.
     pub fn push(&mut self, manifest: usize, row: u64, id: &str) -> std::io::Result<()> {
         let bytes = id.as_bytes();
+        let Some(pos) = pos(manifest, row) else {
+            return Err(std::io::Error::other(format!(
+                "row {row} of manifest {manifest} is past what the duplicate check can number"
+            )));
+        };
         let (Ok(off), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(bytes.len())) else {
-            // An id of 4 GB cannot be buffered; spill first and retry with an empty arena.
-            self.spill()?;
-            if u32::try_from(bytes.len()).is_err() {
-                return Ok(());
+            // A run holds at most 4 GB of ids; spill first and retry with an empty arena.
+            if self.arena.is_empty() {
+                return Err(std::io::Error::other("an id of 4 GB or more"));
             }
+            self.spill()?;
             return self.push(manifest, row, id);
         };
         self.arena.extend_from_slice(bytes);
-        let manifest = u32::try_from(manifest).unwrap_or(u32::MAX);
-        self.entries.push(Entry { hash: hash_id(bytes), row, manifest, off, len });
+        self.entries.push(Entry { hash: (self.hash)(bytes), pos, off, len });
         if self.arena.len() + self.entries.len() * std::mem::size_of::<Entry>() >= self.budget {
             self.spill()?;
         }
         Ok(())
     }
 
-    fn id_of(&self, e: &Entry) -> &[u8] {
-        &self.arena[e.off as usize..e.off as usize + e.len as usize]
-    }
-
     /// Groups the entries by hash partition, keeping push order within each (a stable counting
-    /// sort: linear, and the real sorting happens per partition at the end).
+    /// sort: linear; the real sorting happens per partition at the end).
     fn sort(&mut self) {
-        let mut counts = vec![0usize; PARTS + 1];
+        let mut counts = [0usize; PARTS + 1];
         for e in &self.entries {
             counts[part_of(e.hash) + 1] += 1;
         }
@@ -183,7 +229,7 @@ impl IdCollector {
         // The scratch buffer is kept between spills, so each spill does not fault in new pages.
         let mut sorted = std::mem::take(&mut self.scratch);
         sorted.clear();
-        sorted.resize(self.entries.len(), Entry { hash: 0, row: 0, manifest: 0, off: 0, len: 0 });
+        sorted.resize(self.entries.len(), Entry::default());
         for e in &self.entries {
             let p = part_of(e.hash);
             sorted[counts[p]] = *e;
@@ -192,68 +238,84 @@ impl IdCollector {
         self.scratch = std::mem::replace(&mut self.entries, sorted);
     }
 
-    fn spill(&mut self) -> std::io::Result<()> {
-        if self.entries.is_empty() {
-            return Ok(());
-        }
+    /// The buffered ids as one run: the arena, then the records by partition.
+    fn encode(
+        &mut self,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<[u64; PARTS + 1]> {
         self.sort();
-        let mut file = tempfile::tempfile()?;
-        // Records are encoded into one buffer (a few stores each) and written in large blocks.
-        let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
-        let mut starts = [0u64; PARTS + 1];
-        let mut offset = 0u64;
+        out(&self.arena)?;
+        let mut offset = self.arena.len() as u64;
+        let mut starts = [offset; PARTS + 1];
         let mut part = 0usize;
+        let mut buf: Vec<u8> = Vec::with_capacity(RECORD << 14);
         for e in &self.entries {
             while part < part_of(e.hash) {
                 part += 1;
                 starts[part] = offset;
             }
-            offset += 24 + u64::from(e.len);
-            let mut head = [0u8; 24];
-            head[..8].copy_from_slice(&e.hash.to_le_bytes());
-            head[8..12].copy_from_slice(&e.manifest.to_le_bytes());
-            head[12..20].copy_from_slice(&e.row.to_le_bytes());
-            head[20..].copy_from_slice(&e.len.to_le_bytes());
-            out.extend_from_slice(&head);
-            out.extend_from_slice(&self.arena[e.off as usize..e.off as usize + e.len as usize]);
-            if out.len() >= 1 << 20 {
-                file.write_all(&out)?;
-                out.clear();
+            offset += RECORD as u64;
+            buf.extend_from_slice(&e.hash.to_le_bytes());
+            buf.extend_from_slice(&e.pos.to_le_bytes());
+            buf.extend_from_slice(&e.off.to_le_bytes());
+            buf.extend_from_slice(&e.len.to_le_bytes());
+            if buf.len() >= RECORD << 14 {
+                out(&buf)?;
+                buf.clear();
             }
         }
-        file.write_all(&out)?;
+        out(&buf)?;
         while part < PARTS {
             part += 1;
             starts[part] = offset;
         }
-        self.runs.push(Run { file, starts });
         self.entries.clear();
         self.arena.clear();
+        Ok(starts)
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let mut file = tempfile::tempfile()?;
+        let starts = self.encode(&mut |bytes| file.write_all(bytes))?;
+        self.runs.push(Run { data: RunData::File(file), starts });
         Ok(())
     }
 
-    /// Merges this collector into `other` (keeps the runs, buffers in memory).
+    /// Merges another collector into this one (keeps its runs, takes over its buffered ids).
     pub fn merge(&mut self, mut other: IdCollector) -> std::io::Result<()> {
         self.runs.append(&mut other.runs);
-        for e in &other.entries {
+        for e in std::mem::take(&mut other.entries) {
             let id = &other.arena[e.off as usize..e.off as usize + e.len as usize];
-            let id = String::from_utf8_lossy(id);
-            self.push(e.manifest as usize, e.row, &id)?;
+            let (manifest, row) = unpos(e.pos);
+            self.push(manifest, row, &String::from_utf8_lossy(id))?;
         }
         Ok(())
     }
 
     /// Finds every duplicate, in (id hash, position) order; the caller sorts for display.
     /// Partitions are done in parallel, a wave of `threads` at a time, and reported in order; so
-    /// memory holds `threads` partitions (each 1/256 of the ids) and their duplicates.
+    /// memory holds `threads` partitions (each 1/256 of the records) and their duplicates.
     pub fn finish(mut self, threads: usize, each: &mut dyn FnMut(Duplicate)) -> std::io::Result<()> {
         use rayon::prelude::*;
-        self.sort();
+        if !self.entries.is_empty() {
+            let mut data = Vec::new();
+            let starts = self.encode(&mut |bytes| {
+                data.extend_from_slice(bytes);
+                Ok(())
+            })?;
+            self.runs.push(Run { data: RunData::Memory(data), starts });
+        }
+        if self.runs.is_empty() {
+            return Ok(());
+        }
         let threads = threads.max(1);
         let parts: Vec<usize> = (0..PARTS).collect();
         for wave in parts.chunks(threads) {
             let found: Vec<std::io::Result<Vec<Duplicate>>> =
-                wave.par_iter().map(|&p| self.merge_part(p)).collect();
+                wave.par_iter().map(|&p| self.scan_part(p)).collect();
             for dups in found {
                 dups?.into_iter().for_each(&mut *each);
             }
@@ -261,38 +323,110 @@ impl IdCollector {
         Ok(())
     }
 
-    /// The duplicates among the records of hash partition `part`, from every run and memory.
-    fn merge_part(&self, part: usize) -> std::io::Result<Vec<Duplicate>> {
-        let mut sources: Vec<Source> =
-            self.runs.iter().map(|r| Source::run(&r.file, r.starts[part], r.starts[part + 1])).collect();
-        let from = self.entries.partition_point(|e| part_of(e.hash) < part);
-        let to = self.entries.partition_point(|e| part_of(e.hash) <= part);
-        sources.push(Source::memory(from, to));
-        // The partition's records from every run, in memory (1/PARTS of all ids), sorted by
-        // (hash, position): equal ids end up next to each other, earliest first.
-        // Sized up front from the runs' byte ranges (a record is 24 bytes plus its id), so the
-        // buffers do not grow by copying.
-        let bytes: u64 = self.runs.iter().map(|r| r.starts[part + 1] - r.starts[part]).sum();
-        let mut ids: Vec<u8> = Vec::with_capacity(usize::try_from(bytes).unwrap_or(0) / 2);
-        let mut records: Vec<(Key, usize, usize)> =
-            Vec::with_capacity(usize::try_from(bytes / 32).unwrap_or(0) + (to - from));
-        for src in &mut sources {
-            while let Some(key) = src.advance(self)? {
-                records.push((key, ids.len(), src.id.len()));
-                ids.extend_from_slice(&src.id);
+    /// The duplicates among the records of hash partition `part`, from every run.
+    fn scan_part(&self, part: usize) -> std::io::Result<Vec<Duplicate>> {
+        let mut recs: Vec<Rec> = Vec::new();
+        let mut buf = vec![0u8; RECORD << 12];
+        for (run_index, run) in self.runs.iter().enumerate() {
+            let (mut at, end) = (run.starts[part], run.starts[part + 1]);
+            recs.reserve(usize::try_from((end - at) / RECORD as u64).unwrap_or(0));
+            while at < end {
+                let n = usize::try_from(end - at).unwrap_or(usize::MAX).min(buf.len());
+                run.read_at(&mut buf[..n], at)?;
+                at += n as u64;
+                for r in buf[..n].chunks_exact(RECORD) {
+                    let word = |i: usize| {
+                        let mut b = [0u8; 8];
+                        b.copy_from_slice(&r[i..i + 8]);
+                        u64::from_le_bytes(b)
+                    };
+                    recs.push(Rec { hash: word(0), pos: word(8), loc: word(16), run: run_index as u32 });
+                }
             }
         }
-        records.sort_unstable_by_key(|r| r.0);
+        // Sorted by hash alone (the cheapest key); the rare groups that share a hash are then put
+        // in position order, so the first row of an id comes first.
+        recs.sort_unstable_by_key(|r| r.hash);
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut i = 0;
+        while i < recs.len() {
+            let j = i + recs[i..].iter().take_while(|r| r.hash == recs[i].hash).count();
+            if j - i > 1 {
+                recs[i..j].sort_unstable_by_key(|r| r.pos);
+                groups.push(i..j);
+            }
+            i = j;
+        }
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ids, ranges) = self.read_ids(&recs, &groups)?;
         let mut found = Vec::new();
         let mut group = Group::default();
-        for (key, off, len) in records {
-            if group.hash != Some(key.0) {
-                group.start(key.0);
+        let mut k = 0;
+        for g in groups {
+            group.start(recs[g.start].hash);
+            for r in &recs[g] {
+                let (manifest, row) = unpos(r.pos);
+                group.add(&ids, ranges[k].clone(), manifest as u32, row, &mut |d| found.push(d));
+                k += 1;
             }
-            group.add(&ids, off..off + len, key.1, key.2, &mut |d| found.push(d));
         }
         Ok(found)
     }
+
+    /// The id bytes of every record in `groups`, read run by run in file order through a block
+    /// buffer (a partition full of one repeated id reads its runs sequentially, not one small
+    /// read per record). Returns the bytes and, per record in group order, its range in them.
+    #[allow(clippy::type_complexity)]
+    fn read_ids(
+        &self,
+        recs: &[Rec],
+        groups: &[std::ops::Range<usize>],
+    ) -> std::io::Result<(Vec<u8>, Vec<std::ops::Range<usize>>)> {
+        let members: Vec<usize> = groups.iter().flat_map(|g| g.clone()).collect();
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.sort_unstable_by_key(|&k| (recs[members[k]].run, recs[members[k]].loc & 0xffff_ffff));
+        let mut ids = Vec::new();
+        let mut ranges = vec![0..0; members.len()];
+        const BLOCK: u64 = 1 << 16;
+        let mut block: Vec<u8> = Vec::new();
+        let mut block_at: Option<(u32, u64)> = None;
+        for k in order {
+            let r = &recs[members[k]];
+            let (off, len) = (r.loc & 0xffff_ffff, r.loc >> 32);
+            let run = &self.runs[r.run as usize];
+            let start = ids.len();
+            if len <= BLOCK {
+                // Through the block buffer: reload when the id is not inside the current block.
+                let inside = block_at
+                    .is_some_and(|(b, at)| b == r.run && off >= at && off + len <= at + block.len() as u64);
+                if !inside {
+                    let want = (run.starts[0].saturating_sub(off)).min(BLOCK).max(len);
+                    block.resize(usize::try_from(want).unwrap_or(0), 0);
+                    run.read_at(&mut block, off)?;
+                    block_at = Some((r.run, off));
+                }
+                let at = block_at.map_or(0, |(_, at)| at);
+                let from = usize::try_from(off - at).unwrap_or(0);
+                ids.extend_from_slice(&block[from..from + len as usize]);
+            } else {
+                ids.resize(start + len as usize, 0);
+                run.read_at(&mut ids[start..], off)?;
+            }
+            ranges[k] = start..ids.len();
+        }
+        Ok((ids, ranges))
+    }
+}
+
+/// A record loaded at the end: hash, position, (length << 32 | offset) of the id in its run.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    hash: u64,
+    pos: u64,
+    loc: u64,
+    run: u32,
 }
 
 /// The distinct ids (almost always one) among the records sharing one hash, each with where it
@@ -400,86 +534,6 @@ impl SortedSpans {
     }
 }
 
-/// Sort key of a record: (hash, manifest, row).
-type Key = (u64, u32, u64);
-
-/// One sorted run being merged (a byte range of a spilled file, read with positioned reads so
-/// partitions can share the file), or a range of the entries still in memory.
-struct Source<'f> {
-    file: Option<&'f File>,
-    pos: u64,
-    end: u64,
-    buf: Vec<u8>,
-    at: usize,
-    id: Vec<u8>,
-}
-
-impl<'f> Source<'f> {
-    fn run(file: &'f File, start: u64, end: u64) -> Self {
-        Source { file: Some(file), pos: start, end, buf: Vec::new(), at: 0, id: Vec::new() }
-    }
-
-    fn memory(from: usize, to: usize) -> Self {
-        Source { file: None, pos: from as u64, end: to as u64, buf: Vec::new(), at: 0, id: Vec::new() }
-    }
-
-    /// Fills `out` from the run, refilling the buffer with positioned reads.
-    fn read_exact(&mut self, out: &mut [u8]) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        let Some(file) = self.file else { return Err(std::io::ErrorKind::InvalidInput.into()) };
-        let mut done = 0;
-        while done < out.len() {
-            if self.at == self.buf.len() {
-                let want = (self.end - self.pos).min(1 << 16) as usize;
-                if want == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                self.buf.resize(want, 0);
-                file.read_exact_at(&mut self.buf, self.pos)?;
-                self.pos += want as u64;
-                self.at = 0;
-            }
-            let n = (out.len() - done).min(self.buf.len() - self.at);
-            out[done..done + n].copy_from_slice(&self.buf[self.at..self.at + n]);
-            self.at += n;
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Moves to the next record: its key, with its id in `self.id`.
-    fn advance(&mut self, collector: &IdCollector) -> std::io::Result<Option<Key>> {
-        if self.file.is_none() {
-            if self.pos >= self.end {
-                return Ok(None);
-            }
-            let e = &collector.entries[self.pos as usize];
-            self.pos += 1;
-            self.id.clear();
-            self.id.extend_from_slice(collector.id_of(e));
-            return Ok(Some((e.hash, e.manifest, e.row)));
-        }
-        if self.at == self.buf.len() && self.pos >= self.end {
-            return Ok(None);
-        }
-        let mut head = [0u8; 24];
-        self.read_exact(&mut head)?;
-        let word = |r: std::ops::Range<usize>| {
-            let mut b = [0u8; 8];
-            b[..r.len()].copy_from_slice(&head[r]);
-            u64::from_le_bytes(b)
-        };
-        let (hash, manifest, row, len) =
-            (word(0..8), word(8..12) as u32, word(12..20), word(20..24) as usize);
-        let mut id = std::mem::take(&mut self.id);
-        id.resize(len, 0);
-        let read = self.read_exact(&mut id);
-        self.id = id;
-        read?;
-        Ok(Some((hash, manifest, row)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +564,63 @@ mod tests {
         assert_eq!(found.len(), 2500);
         assert!(found.iter().all(|(_, first, dup)| first + 2500 == *dup));
         assert!(found.contains(&("item-7".to_string(), 7, 2507)));
+    }
+
+    /// Every duplicate by brute force: (id, first row, row).
+    fn brute(ids: &[(u64, String)]) -> Vec<(String, u64, u64)> {
+        let mut first = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for (row, id) in ids {
+            match first.get(id) {
+                Some(f) => out.push((id.clone(), *f, *row)),
+                None => {
+                    first.insert(id.clone(), *row);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn colliding_hashes_are_resolved_by_the_id_bytes_across_runs() {
+        // Every id hashes alike (a worst case of collisions): the end pass must read the bytes
+        // back from the spilled runs and the memory run and still find exactly the duplicates.
+        for hash in [(|_: &[u8]| 7u64) as fn(&[u8]) -> u64, |b: &[u8]| b.len() as u64 % 3] {
+            let ids: Vec<(u64, String)> =
+                (1..=3000u64).map(|row| (row, format!("id-{}", (row * 7919) % 1400))).collect();
+            let mut a = IdCollector::with_budget(1024);
+            let mut b = IdCollector::with_budget(1 << 20);
+            a.hash = hash;
+            b.hash = hash;
+            for (row, id) in &ids {
+                let c = if row % 2 == 0 { &mut a } else { &mut b };
+                c.push(0, *row, id).unwrap_or_else(|e| panic!("{e}"));
+            }
+            assert!(!a.runs.is_empty() && !b.entries.is_empty(), "both spilled and buffered ids");
+            assert_eq!(dups(vec![a, b]), brute(&ids));
+        }
+    }
+
+    #[test]
+    fn long_ids_past_the_read_block_are_compared_whole() {
+        let long = |c: char| c.to_string().repeat(70_000);
+        let ids: Vec<(u64, String)> = vec![(1, long('x')), (2, long('y')), (3, long('x')), (4, "x".into())];
+        let mut a = IdCollector::with_budget(1024);
+        a.hash = |_| 1;
+        for (row, id) in &ids {
+            a.push(0, *row, id).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(dups(vec![a]), brute(&ids));
+    }
+
+    #[test]
+    fn positions_keep_manifest_and_row_apart() {
+        for (m, row) in [(0usize, 1u64), (3, (1 << ROW_BITS) - 1), ((1 << 24) - 1, 42)] {
+            assert_eq!(pos(m, row).map(unpos), Some((m, row)));
+        }
+        assert!(pos(1 << 24, 1).is_none() && pos(0, 1 << ROW_BITS).is_none());
+        assert!(pos(1, 0) > pos(0, (1 << ROW_BITS) - 1), "positions sort like (manifest, row)");
     }
 
     #[test]
