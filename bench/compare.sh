@@ -9,7 +9,7 @@
 #   --reps K       timed repetitions of each job, alternating (default 3); medians are reported
 #   --threads T    threads for every job (default 2); dpg-audit also runs with --threads 1
 #   --rows-rss N   rows of the extra manifest for the memory run, dpg-audit only (default 50000000)
-#   --no-rss       skip that run (generating 50M rows takes a while and ~600 MB of disk)
+#   --no-rss       skip that run (generating 50M rows takes a while and ~2.5 GB of disk)
 #   --work DIR     manifests, lookup tables, findings, timings (default bench/work, gitignored)
 #   --regen        write the manifests again even if they exist
 #   --out FILE     the report (default BENCHMARKS.md at the repository root)
@@ -74,14 +74,16 @@ printf 'manifest\tjob\trep\twall\tuser\tsys\tmaxrss_kb\trows\tbusy_s\n' >"$RESUL
 
 # A manifest in its own folder, so each gets its own dpg-audit.toml (or none).
 # The clean collection declares its home URL and the one mirror its stray rows use.
-generate() { # profile rows dir
-  local profile=$1 rows=$2 dir=$3
+# `uuid` is the dirty profile with random UUIDs for ids (no id order to exploit).
+generate() { # name rows dir
+  local name=$1 rows=$2 dir=$3 profile=$1 ids=sequential
+  if [ "$name" = uuid ]; then profile=dirty ids=uuid; fi
   mkdir -p "$dir"
   if [ "$REGEN" = 1 ] || [ ! -s "$dir/items.parquet" ]; then
-    echo "== generating $dir/items.parquet ($rows rows, $profile)"
-    "$GEN" --rows "$rows" --profile "$profile" --out "$dir/items.parquet"
+    echo "== generating $dir/items.parquet ($rows rows, $profile, $ids ids)"
+    "$GEN" --rows "$rows" --profile "$profile" --ids "$ids" --out "$dir/items.parquet"
   fi
-  echo "$GEN --rows $rows --profile $profile --out $dir/items.parquet" >>"$COMMANDS"
+  echo "$GEN --rows $rows --profile $profile --ids $ids --out $dir/items.parquet" >>"$COMMANDS"
   rm -f "$dir/dpg-audit.toml"
   if [ "$profile" = clean ]; then
     cat >"$dir/dpg-audit.toml" <<'EOF'
@@ -127,7 +129,7 @@ timed() {
   if [ "$rep" = 1 ]; then echo "$*" >>"$COMMANDS"; fi
 }
 
-for profile in dirty clean; do
+for profile in dirty clean uuid; do
   dir=$WORK/$profile-$ROWS
   generate "$profile" "$ROWS" "$dir"
   m=$dir/items.parquet
@@ -162,12 +164,13 @@ for profile in dirty clean; do
 done
 
 if [ "$ROWS_RSS" -gt 0 ]; then
-  dir=$WORK/dirty-$ROWS_RSS
-  generate dirty "$ROWS_RSS" "$dir"
+  # UUID ids: the duplicate check spills every id, the case where memory could grow.
+  dir=$WORK/uuid-$ROWS_RSS
+  generate uuid "$ROWS_RSS" "$dir"
   rm -f "$dir"/findings-*.parquet
   cat "$dir/items.parquet" >/dev/null
   echo "== memory at $ROWS_RSS rows (dpg-audit only)"
-  timed dirty-rss dpg-audit-rss 1 "$ROWS_RSS" -- "$BIN" audit --quiet --threads "$THREADS" --format json \
+  timed uuid-rss dpg-audit-rss 1 "$ROWS_RSS" -- "$BIN" audit --quiet --threads "$THREADS" --format json \
     --findings "$dir/findings-dpg-audit.parquet" "$dir/items.parquet"
 fi
 

@@ -469,6 +469,23 @@ fn prose_and_lists() {
 // Openverse: license and version held apart
 
 #[test]
+fn a_placeholder_beside_a_license_is_not_that_license() {
+    // "X AND other" names a second license without saying which: never just X (this was
+    // normalized to X before, via prose, which would have passed the item).
+    for input in ["CC-BY-4.0 AND other", "MIT and others", "cc-by-4.0 OR unknown", "Apache-2.0 plus other"] {
+        let n = normalize(input);
+        assert_eq!(n.status, Status::Ambiguous, "{input:?}: {n:?}");
+        assert!(n.expression.is_none(), "{input:?}");
+    }
+    ambiguous_with("CC-BY-4.0 AND other", &["CC-BY-4.0"]);
+    // "other" that is not a part of its own leaves prose alone.
+    assert_expr(&[
+        ("Released under CC BY 4.0 and no other license", "CC-BY-4.0"),
+        ("This dataset is released under the CC BY 4.0 license.", "CC-BY-4.0"),
+    ]);
+}
+
+#[test]
 fn openverse_license_and_version() {
     let cases = [
         ("by", "4.0", Some("CC-BY-4.0")),

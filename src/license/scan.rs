@@ -142,6 +142,43 @@ pub fn scan(t: &Tokens, src: &str) -> (Resolution, &'static str) {
     combine(t, &mentions)
 }
 
+/// Words that join the parts of a statement ("CC-BY-4.0 AND other", "MIT or others").
+const CONNECTORS: &[&str] = &["and", "or", "plus", "with", "und", "et", "y", "e", "o", "ou", "oder"];
+
+/// Whether a placeholder ("other", "unknown") stands beside the licenses as a part of its own:
+/// "CC-BY-4.0 AND other" names a second license without saying which, so it is not CC-BY-4.0.
+/// Placeholders are never matched inside prose, so this looks at the runs of words no mention
+/// covers, with the joining words at their edges dropped, and asks whether one is a placeholder
+/// as a whole ("no other restrictions" is not).
+fn placeholder_beside(t: &Tokens, mentions: &[Mention]) -> bool {
+    let covered = |i: usize| mentions.iter().any(|m| (m.start..m.end).contains(&i));
+    let mut key = String::new();
+    let mut i = 0;
+    while i < t.len() {
+        if covered(i) || !t.is_term(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < t.len() && t.is_term(i) && !covered(i) {
+            i += 1;
+        }
+        let mut words: Vec<&str> = (start..i).map(|j| t.get(j)).collect();
+        while words.first().is_some_and(|w| CONNECTORS.contains(w)) {
+            words.remove(0);
+        }
+        while words.last().is_some_and(|w| CONNECTORS.contains(w)) {
+            words.pop();
+        }
+        key.clear();
+        key.push_str(&words.join(" "));
+        if !key.is_empty() && vocab::lookup(&key).is_some_and(|e| e.res == Resolution::Missing) {
+            return true;
+        }
+    }
+    false
+}
+
 fn combine(t: &Tokens, mentions: &[Mention]) -> (Resolution, &'static str) {
     let terms = (0..t.len()).filter(|&i| t.is_term(i) || t.toks[i].kind == Kind::Url).count();
     let covered: usize = mentions
@@ -182,7 +219,7 @@ fn combine(t: &Tokens, mentions: &[Mention]) -> (Resolution, &'static str) {
         let res = if not_license { Resolution::NotLicense } else { Resolution::Unrecognized };
         return (res, if mentions.is_empty() { "none" } else { via });
     }
-    if licenses.len() == 1 && families.is_empty() && !not_license {
+    if licenses.len() == 1 && families.is_empty() && !not_license && !placeholder_beside(t, mentions) {
         return (Resolution::License(licenses.remove(0)), via);
     }
     let mut cands = licenses;
