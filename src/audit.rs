@@ -21,6 +21,7 @@ use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, TextColumn,
 use crate::policy::collection::{self, HostTally};
 use crate::policy::exceptions::Exceptions;
 use crate::policy::profile::Profile;
+use crate::policy::url::UrlPrefix;
 use crate::policy::{FindingSpec, Judgement, Policy, Rule, Severity, access, licenses, quote, rules};
 use crate::progress::Progress;
 use crate::report::findings::{CHUNK_ROWS, Chunk, Encoder, FindingRef, FindingsFile};
@@ -627,6 +628,8 @@ struct Accum<'a> {
     errors: Vec<Error>,
     manifests: &'a [Manifest],
     url_memo: crate::policy::url::UrlMemo,
+    /// The prefix of the last good URL, valid while its host is `run_host`.
+    url_prefix: Option<UrlPrefix>,
     /// Per batch, for dictionary columns (license, access): dictionary index + 1 (0 = null) ->
     /// verdict slot, u32::MAX when not judged yet. Cleared with each batch and with the cache.
     dict_slots: [Vec<u32>; 2],
@@ -664,6 +667,7 @@ impl<'a> Accum<'a> {
             errors: Vec::new(),
             manifests,
             url_memo: Default::default(),
+            url_prefix: None,
             dict_slots: [Vec::new(), Vec::new()],
             out: None,
         }
@@ -864,13 +868,25 @@ impl<'a> Accum<'a> {
             }
 
             // Access location.
-            if url.is_some() {
-                let problem = match get(&url, i).map(str::trim).filter(|u| !u.is_empty()) {
+            let raw_url = get(&url, i);
+            if let (Some(fast), Some(u)) = (&self.url_prefix, raw_url)
+                && fast.matches(u)
+            {
+                // Same host as the current run (see `tally_host`), coverage known.
+                self.run_tally.items += 1;
+                self.run_tally.uncovered += u64::from(!fast.covered);
+            } else if url.is_some() {
+                let problem = match raw_url.map(str::trim).filter(|u| !u.is_empty()) {
                     None => Some((Rule::AccessLocationMissing, None, 8usize)),
                     Some(u) => match self.url_memo.check(u) {
                         Ok((host, path)) => {
                             let covered = self.policy.locations.covers_path(host, path);
                             self.tally_host(host, covered);
+                            if raw_url.is_some_and(|r| r.len() == u.len()) {
+                                let locations = &self.policy.locations;
+                                self.url_prefix =
+                                    UrlPrefix::of(u, host, path, |dir| locations.covers_all_under(host, dir));
+                            }
                             None
                         }
                         Err(p) => Some((Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
@@ -916,6 +932,8 @@ impl<'a> Accum<'a> {
     /// changes. Past [`HOST_CAP`] distinct hosts the rest share one entry, keeping memory bounded.
     fn tally_host(&mut self, host: &str, covered: bool) {
         if self.run_host != host {
+            // The URL prefix counts into the current run: it goes with it.
+            self.url_prefix = None;
             self.flush_host_run();
             self.run_host.clear();
             self.run_host.push_str(host);

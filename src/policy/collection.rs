@@ -49,6 +49,25 @@ impl Locations {
         self.covers_path(host, crate::policy::url::path_after_authority(url.trim()))
     }
 
+    /// What [`Locations::covers_path`] says for every path that starts with `path`: `Some(true)`
+    /// when a declared prefix ends inside `path` at a `/`, `?` or `#`; `Some(false)` when no
+    /// declared location has this host; `None` when the rest of the path decides.
+    pub fn covers_all_under(&self, host: &str, path: &str) -> Option<bool> {
+        let mut host_seen = false;
+        for (h, prefix) in &self.prefixes {
+            if !h.eq_ignore_ascii_case(host) {
+                continue;
+            }
+            host_seen = true;
+            if path.starts_with(prefix.as_str())
+                && matches!(path.as_bytes().get(prefix.len()), Some(b'/' | b'?' | b'#'))
+            {
+                return Some(true);
+            }
+        }
+        (!host_seen).then_some(false)
+    }
+
     /// [`Locations::covers`] given the URL's path (what follows its authority).
     pub fn covers_path(&self, host: &str, path: &str) -> bool {
         self.prefixes.iter().any(|(h, prefix)| {

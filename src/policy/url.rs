@@ -206,6 +206,50 @@ impl UrlMemo {
     }
 }
 
+/// A URL prefix (scheme, authority and path up to a `/`) already judged valid, with its host
+/// and whether the collection's locations cover every URL under it. Item URLs mostly differ only
+/// after the last `/` ("https://data.example.org/items/<id>"), so most rows are settled by one
+/// prefix comparison and a scan of the rest for whitespace, which is all [`check`] would look
+/// at beyond the authority.
+#[derive(Debug, Clone)]
+pub struct UrlPrefix {
+    prefix: String,
+    pub covered: bool,
+}
+
+impl UrlPrefix {
+    /// The prefix of `url` (as found in the manifest, already valid with `host` and `path` from
+    /// [`UrlMemo::check`]), if one can stand for the URLs that share it. `covered` is
+    /// [`crate::policy::collection::Locations::covers_all_under`] for the prefix's path.
+    pub fn of(
+        url: &str,
+        host: &str,
+        path: &str,
+        covered: impl FnOnce(&str) -> Option<bool>,
+    ) -> Option<UrlPrefix> {
+        // Only plain ASCII authorities are settled by the authority alone (see UrlMemo).
+        let authority_end = url.len().checked_sub(path.len())?;
+        let authority = url.get(..authority_end)?;
+        if !authority.is_ascii() || authority.contains('%') || !host.is_ascii() || !path.starts_with('/') {
+            return None;
+        }
+        let query = path.find(['?', '#']).unwrap_or(path.len());
+        let dir = path[..query].rfind('/')? + 1;
+        let covered = covered(&path[..dir])?;
+        Some(UrlPrefix { prefix: url[..authority_end + dir].to_string(), covered })
+    }
+
+    /// Whether `url` (untrimmed, as in the manifest) starts with the prefix and its rest has no
+    /// whitespace or control character: then it has the prefix's host and verdicts.
+    #[inline]
+    pub fn matches(&self, url: &str) -> bool {
+        let (u, p) = (url.as_bytes(), self.prefix.as_bytes());
+        u.len() >= p.len()
+            && &u[..p.len()] == p
+            && !u[p.len()..].iter().fold(false, |bad, &b| bad | (b <= b' ') | (b == 0x7f))
+    }
+}
+
 /// The part of an absolute URL after its authority (`/a/b?c`), or "" when there is none.
 pub fn path_after_authority(url: &str) -> &str {
     let Some(rest) = url.find("://").map(|i| &url[i + 3..]) else { return "" };
@@ -214,7 +258,7 @@ pub fn path_after_authority(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{UrlMemo, UrlProblem::*, check, path_after_authority};
+    use super::{UrlMemo, UrlPrefix, UrlProblem::*, check, path_after_authority};
 
     #[test]
     fn accepts_public_http_urls() {
@@ -258,6 +302,42 @@ mod tests {
         for (u, want) in cases {
             assert_eq!(check(u), Err(want), "{u}");
         }
+    }
+
+    #[test]
+    fn a_prefix_stands_only_for_urls_check_would_judge_alike() {
+        let url = "https://data.example.org/items/a1";
+        let (host, path) = UrlMemo::default().check(url).unwrap_or_else(|e| panic!("{e:?}"));
+        let p = UrlPrefix::of(url, host, path, |dir| {
+            assert_eq!(dir, "/items/");
+            Some(true)
+        })
+        .unwrap_or_else(|| panic!("no prefix"));
+        for (u, same) in [
+            ("https://data.example.org/items/b2", true),
+            ("https://data.example.org/items/", true),
+            ("https://data.example.org/items/x?q=1#f", true),
+            ("https://data.example.org/items/with space", false),
+            ("https://data.example.org/items/tab\t", false),
+            ("https://data.example.org/items/b2 ", false),
+            (" https://data.example.org/items/b2", false),
+            ("https://data.example.org/other/b2", false),
+            ("https://data.example.org.evil/items/b2", false),
+            ("https://DATA.example.org/items/b2", false),
+        ] {
+            assert_eq!(p.matches(u), same, "{u}");
+            if same {
+                assert_eq!(check(u), Ok("data.example.org"), "{u}");
+            }
+        }
+        // No prefix when the path does not start with `/`, for non-ASCII or %-encoded
+        // authorities, or when the rest of the path decides coverage.
+        for u in ["https://data.example.org", "https://bücher.example/x/y", "https://exa%6dple.org/p/q"] {
+            if let Ok((h, path)) = UrlMemo::default().check(u) {
+                assert!(UrlPrefix::of(u, h, path, |_| Some(false)).is_none(), "{u}");
+            }
+        }
+        assert!(UrlPrefix::of(url, host, path, |_| None).is_none());
     }
 
     #[test]
