@@ -515,6 +515,7 @@ fn worker(
     }
 }
 
+#[inline(always)]
 fn get<'b>(column: &Option<TextColumn<'b>>, i: usize) -> Option<&'b str> {
     column.as_ref().and_then(|c| c.get(i))
 }

@@ -49,7 +49,7 @@ macro_rules! key_at {
 
 impl DictKeys<'_> {
     /// The dictionary index of row `i` (None for a null row).
-    #[inline]
+    #[inline(always)]
     pub fn key(&self, i: usize) -> Option<usize> {
         match self {
             DictKeys::I8(d) => key_at!(d, i),
@@ -108,7 +108,7 @@ impl<'a> TextColumn<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             TextColumn::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
