@@ -191,8 +191,12 @@ fn scan<'a>(
         .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))?;
     let (tx, rx) = sync_channel::<(u64, Unit)>(threads * 2);
     let rx = Mutex::new(rx);
-    let streaming = findings_file.is_some();
     let format = findings_file.as_ref().map(FindingsFile::format);
+    // One worker gets the units in order, so it writes its findings itself: `--threads 1` then
+    // is one thread of work. Several hand theirs to a writer thread that puts them in order.
+    let (direct, findings_file) = if threads == 1 { (findings_file, None) } else { (None, findings_file) };
+    let direct = Mutex::new(direct);
+    let streaming = findings_file.is_some();
     let (out_tx, out_rx) = sync_channel::<Out>(threads * 2);
     let gate = WriteGate::default();
     let window = WRITE_WINDOW_PER_THREAD * threads as u64;
@@ -246,11 +250,19 @@ fn scan<'a>(
                 s.spawn(|_| {
                     let mut acc = Accum::new(policy, shared, manifests, opts.max_findings);
                     if let Some(format) = format {
-                        acc.out = Some(Output { tx: out_tx.clone(), seq: 0, encoder: Encoder::new(format) });
+                        let sink = match direct.lock().ok().and_then(|mut d| d.take()) {
+                            Some(file) => Sink::File(file),
+                            None => Sink::Writer(out_tx.clone()),
+                        };
+                        acc.out = Some(Output { sink, seq: 0, encoder: Encoder::new(format) });
                     }
                     worker(&rx, &mut acc, read_opts.batch_size, &abort, &progress);
                     // Its sender must go now, or the findings writer would wait for it forever.
-                    acc.out = None;
+                    if let Some(Output { sink: Sink::File(file), .. }) = acc.out.take()
+                        && let Ok(mut d) = direct.lock()
+                    {
+                        *d = Some(file);
+                    }
                     if let Ok(mut r) = results.lock() {
                         r.push(acc);
                     }
@@ -264,7 +276,10 @@ fn scan<'a>(
         read.and(written)
     });
     progress.finish();
-    let findings_file = read_result?;
+    let findings_file = match read_result? {
+        Some(file) => Some(file),
+        None => direct.into_inner().ok().flatten(),
+    };
 
     let accs = results.into_inner().map_err(|_| Error::Usage("a worker thread failed".into()))?;
     let mut iter = accs.into_iter();
@@ -420,20 +435,40 @@ enum Out {
     Done(u64),
 }
 
-/// A worker's findings output: the unit it is on, and its encoder.
+/// A worker's findings output: where its chunks go, the unit it is on, and its encoder.
 #[derive(Debug)]
 struct Output {
-    tx: SyncSender<Out>,
+    sink: Sink,
     seq: u64,
     encoder: Encoder,
 }
 
+#[derive(Debug)]
+enum Sink {
+    /// To the writer thread, which puts the units in order.
+    Writer(SyncSender<Out>),
+    /// Straight to the file (the only worker: its units come in order).
+    File(FindingsFile),
+}
+
 impl Output {
-    fn send_chunk(&mut self) -> bool {
+    fn send_chunk(&mut self) -> Result<()> {
         let rows = self.encoder.len();
-        match self.encoder.take() {
-            Some(chunk) => self.tx.send(Out::Chunk(self.seq, chunk, rows)).is_ok(),
-            None => true,
+        let Some(chunk) = self.encoder.take() else { return Ok(()) };
+        match &mut self.sink {
+            Sink::Writer(tx) => {
+                tx.send(Out::Chunk(self.seq, chunk, rows)).map_err(|_| Error::Usage("the findings writer stopped".into()))
+            }
+            Sink::File(file) => file.append(chunk, rows),
+        }
+    }
+
+    /// Unit `seq` is finished.
+    fn done(&mut self, seq: u64) -> Result<()> {
+        self.send_chunk()?;
+        match &self.sink {
+            Sink::Writer(tx) => tx.send(Out::Done(seq)).map_err(|_| Error::Usage("the findings writer stopped".into())),
+            Sink::File(_) => Ok(()),
         }
     }
 }
@@ -505,8 +540,9 @@ fn worker(
             }
         }
         if let Some(out) = &mut acc.out
-            && !(out.send_chunk() && out.tx.send(Out::Done(seq)).is_ok())
+            && let Err(e) = out.done(seq)
         {
+            acc.errors.push(e);
             abort.store(true, Ordering::Relaxed);
         }
         if !acc.errors.is_empty() {
@@ -760,8 +796,10 @@ impl<'a> Accum<'a> {
                 evidence: at.evidence,
                 waived: waived.and_then(|x| self.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
             });
-            if out.encoder.len() >= CHUNK_ROWS && !out.send_chunk() {
-                self.errors.push(Error::Usage("the findings writer stopped".into()));
+            if out.encoder.len() >= CHUNK_ROWS
+                && let Err(e) = out.send_chunk()
+            {
+                self.errors.push(e);
             }
         }
         if self.max_findings == 0 {
