@@ -69,7 +69,8 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). With --findings and more than one worker, one
+    /// more thread writes the file in order; with one, that worker writes it.
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
 
