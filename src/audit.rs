@@ -456,9 +456,9 @@ impl Output {
         let rows = self.encoder.len();
         let Some(chunk) = self.encoder.take() else { return Ok(()) };
         match &mut self.sink {
-            Sink::Writer(tx) => {
-                tx.send(Out::Chunk(self.seq, chunk, rows)).map_err(|_| Error::Usage("the findings writer stopped".into()))
-            }
+            Sink::Writer(tx) => tx
+                .send(Out::Chunk(self.seq, chunk, rows))
+                .map_err(|_| Error::Usage("the findings writer stopped".into())),
             Sink::File(file) => file.append(chunk, rows),
         }
     }
@@ -467,7 +467,9 @@ impl Output {
     fn done(&mut self, seq: u64) -> Result<()> {
         self.send_chunk()?;
         match &self.sink {
-            Sink::Writer(tx) => tx.send(Out::Done(seq)).map_err(|_| Error::Usage("the findings writer stopped".into())),
+            Sink::Writer(tx) => {
+                tx.send(Out::Done(seq)).map_err(|_| Error::Usage("the findings writer stopped".into()))
+            }
             Sink::File(_) => Ok(()),
         }
     }

@@ -314,17 +314,27 @@ impl IdCollector {
         let threads = threads.max(1);
         let parts: Vec<usize> = (0..PARTS).collect();
         for wave in parts.chunks(threads) {
-            let found: Vec<std::io::Result<Vec<Duplicate>>> =
-                wave.par_iter().map(|&p| self.scan_part(p)).collect();
-            for dups in found {
-                dups?.into_iter().for_each(&mut *each);
+            let found: Vec<std::io::Result<Found>> = wave.par_iter().map(|&p| self.scan_part(p)).collect();
+            for part in found {
+                let part = part?;
+                for &(pos, first) in &part.dups {
+                    let (id, first_pos) = &part.firsts[first as usize];
+                    let ((manifest, row), (first_manifest, first_row)) = (unpos(pos), unpos(*first_pos));
+                    each(Duplicate {
+                        id: String::from_utf8_lossy(id).into_owned(),
+                        manifest,
+                        row,
+                        first_manifest,
+                        first_row,
+                    });
+                }
             }
         }
         Ok(())
     }
 
     /// The duplicates among the records of hash partition `part`, from every run.
-    fn scan_part(&self, part: usize) -> std::io::Result<Vec<Duplicate>> {
+    fn scan_part(&self, part: usize) -> std::io::Result<Found> {
         let mut recs: Vec<Rec> = Vec::new();
         let mut buf = vec![0u8; RECORD << 12];
         for (run_index, run) in self.runs.iter().enumerate() {
@@ -347,76 +357,60 @@ impl IdCollector {
         // Sorted by hash alone (the cheapest key); the rare groups that share a hash are then put
         // in position order, so the first row of an id comes first.
         recs.sort_unstable_by_key(|r| r.hash);
-        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut found = Found::default();
+        let mut group = Group::default();
+        let mut reader = IdReader::new(self.runs.len());
         let mut i = 0;
         while i < recs.len() {
             let j = i + recs[i..].iter().take_while(|r| r.hash == recs[i].hash).count();
             if j - i > 1 {
                 recs[i..j].sort_unstable_by_key(|r| r.pos);
-                groups.push(i..j);
+                group.start(recs[i].hash);
+                for r in &recs[i..j] {
+                    let id = reader.read(&self.runs, r)?;
+                    group.add(id, r.pos, &mut found);
+                }
             }
             i = j;
         }
-        if groups.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (ids, ranges) = self.read_ids(&recs, &groups)?;
-        let mut found = Vec::new();
-        let mut group = Group::default();
-        let mut k = 0;
-        for g in groups {
-            group.start(recs[g.start].hash);
-            for r in &recs[g] {
-                let (manifest, row) = unpos(r.pos);
-                group.add(&ids, ranges[k].clone(), manifest as u32, row, &mut |d| found.push(d));
-                k += 1;
-            }
-        }
         Ok(found)
     }
+}
 
-    /// The id bytes of every record in `groups`, read run by run in file order through a block
-    /// buffer (a partition full of one repeated id reads its runs sequentially, not one small
-    /// read per record). Returns the bytes and, per record in group order, its range in them.
-    #[allow(clippy::type_complexity)]
-    fn read_ids(
-        &self,
-        recs: &[Rec],
-        groups: &[std::ops::Range<usize>],
-    ) -> std::io::Result<(Vec<u8>, Vec<std::ops::Range<usize>>)> {
-        let members: Vec<usize> = groups.iter().flat_map(|g| g.clone()).collect();
-        let mut order: Vec<usize> = (0..members.len()).collect();
-        order.sort_unstable_by_key(|&k| (recs[members[k]].run, recs[members[k]].loc & 0xffff_ffff));
-        let mut ids = Vec::new();
-        let mut ranges = vec![0..0; members.len()];
-        const BLOCK: u64 = 1 << 16;
-        let mut block: Vec<u8> = Vec::new();
-        let mut block_at: Option<(u32, u64)> = None;
-        for k in order {
-            let r = &recs[members[k]];
-            let (off, len) = (r.loc & 0xffff_ffff, r.loc >> 32);
-            let run = &self.runs[r.run as usize];
-            let start = ids.len();
-            if len <= BLOCK {
-                // Through the block buffer: reload when the id is not inside the current block.
-                let inside = block_at
-                    .is_some_and(|(b, at)| b == r.run && off >= at && off + len <= at + block.len() as u64);
-                if !inside {
-                    let want = (run.starts[0].saturating_sub(off)).min(BLOCK).max(len);
-                    block.resize(usize::try_from(want).unwrap_or(0), 0);
-                    run.read_at(&mut block, off)?;
-                    block_at = Some((r.run, off));
-                }
-                let at = block_at.map_or(0, |(_, at)| at);
-                let from = usize::try_from(off - at).unwrap_or(0);
-                ids.extend_from_slice(&block[from..from + len as usize]);
-            } else {
-                ids.resize(start + len as usize, 0);
-                run.read_at(&mut ids[start..], off)?;
-            }
-            ranges[k] = start..ids.len();
+/// Reads the id bytes of records back from their runs, through one block buffer per run. A
+/// group's records come in position order, which within one run is (nearly) the order the ids
+/// were written, so a group of a million copies of one id reads each run front to back instead
+/// of once per record, and nothing but the buffers is held.
+struct IdReader {
+    blocks: Vec<(u64, Vec<u8>)>,
+    long: Vec<u8>,
+}
+
+impl IdReader {
+    const BLOCK: u64 = 1 << 16;
+
+    fn new(runs: usize) -> Self {
+        IdReader { blocks: vec![(0, Vec::new()); runs], long: Vec::new() }
+    }
+
+    fn read(&mut self, runs: &[Run], r: &Rec) -> std::io::Result<&[u8]> {
+        let (off, len) = (r.loc & 0xffff_ffff, r.loc >> 32);
+        let run = &runs[r.run as usize];
+        if len > Self::BLOCK {
+            self.long.resize(usize::try_from(len).unwrap_or(0), 0);
+            run.read_at(&mut self.long, off)?;
+            return Ok(&self.long);
         }
-        Ok((ids, ranges))
+        let (at, block) = &mut self.blocks[r.run as usize];
+        if off < *at || off + len > *at + block.len() as u64 {
+            // The ids end where the records start: read up to there, at most a block.
+            let want = run.starts[0].saturating_sub(off).min(Self::BLOCK).max(len);
+            block.resize(usize::try_from(want).unwrap_or(0), 0);
+            run.read_at(block, off)?;
+            *at = off;
+        }
+        let from = usize::try_from(off - *at).unwrap_or(0);
+        Ok(&block[from..from + len as usize])
     }
 }
 
@@ -429,15 +423,22 @@ struct Rec {
     run: u32,
 }
 
-/// The distinct ids (almost always one) among the records sharing one hash, each with where it
-/// first appeared. Records come in position order, so a record whose id is already here is a
-/// duplicate of that first row; it is reported at once and not kept, so a million copies of one
-/// id cost no memory.
+/// A partition's duplicates, compact: each repeated id once, with its first position, and per
+/// duplicate row its position and which id it repeats. (A million copies of one id cost 16 bytes
+/// each here, not a string each.)
+#[derive(Debug, Default)]
+struct Found {
+    firsts: Vec<(Vec<u8>, u64)>,
+    dups: Vec<(u64, u32)>,
+}
+
+/// The distinct ids (almost always one) among the records sharing one hash, as indexes into
+/// [`Found::firsts`]. Records come in position order, so a record whose id is already here
+/// repeats that first row.
 #[derive(Debug, Default)]
 struct Group {
     hash: Option<u64>,
-    /// Ranges into the partition's id bytes.
-    firsts: Vec<(std::ops::Range<usize>, u32, u64)>,
+    firsts: Vec<u32>,
 }
 
 impl Group {
@@ -446,25 +447,16 @@ impl Group {
         self.firsts.clear();
     }
 
-    /// Adds the record whose id is `ids[range]`.
-    fn add(
-        &mut self,
-        ids: &[u8],
-        range: std::ops::Range<usize>,
-        manifest: u32,
-        row: u64,
-        each: &mut dyn FnMut(Duplicate),
-    ) {
-        let id = &ids[range.clone()];
-        match self.firsts.iter().find(|(r, _, _)| &ids[r.clone()] == id) {
-            Some((_, fm, fr)) => each(Duplicate {
-                id: String::from_utf8_lossy(id).into_owned(),
-                manifest: manifest as usize,
-                row,
-                first_manifest: *fm as usize,
-                first_row: *fr,
-            }),
-            None => self.firsts.push((range, manifest, row)),
+    /// Adds the record at `pos` whose id is `id`.
+    fn add(&mut self, id: &[u8], pos: u64, found: &mut Found) {
+        match self.firsts.iter().find(|&&k| found.firsts[k as usize].0 == id) {
+            Some(&k) => found.dups.push((pos, k)),
+            None => {
+                // A partition holds far fewer than 2^32 distinct repeated ids (it would need
+                // 2^32 records in memory first).
+                self.firsts.push(u32::try_from(found.firsts.len()).unwrap_or(u32::MAX));
+                found.firsts.push((id.to_vec(), pos));
+            }
         }
     }
 }
@@ -628,12 +620,16 @@ mod tests {
         // As after a 64-bit collision: two ids interleaved within one hash group.
         let mut group = Group::default();
         group.start(42);
-        let mut found = Vec::new();
-        let ids = b"abab c";
-        for (range, row) in [(0..1, 1), (1..2, 2), (2..3, 3), (3..4, 4), (5..6, 5)] {
-            group.add(ids, range, 0, row, &mut |d| found.push((d.id, d.first_row, d.row)));
+        let mut found = Found::default();
+        for (id, row) in [("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)] {
+            group.add(id.as_bytes(), row, &mut found);
         }
-        assert_eq!(found, vec![("a".to_string(), 1, 3), ("b".to_string(), 2, 4)]);
+        let got: Vec<(&[u8], u64, u64)> = found
+            .dups
+            .iter()
+            .map(|&(pos, k)| (found.firsts[k as usize].0.as_slice(), found.firsts[k as usize].1, pos))
+            .collect();
+        assert_eq!(got, vec![(&b"a"[..], 1, 3), (&b"b"[..], 2, 4)]);
     }
 
     #[test]
