@@ -228,7 +228,10 @@ impl UrlPrefix {
         covered: impl FnOnce(&str) -> Option<bool>,
     ) -> Option<UrlPrefix> {
         // Only plain ASCII authorities are settled by the authority alone (see UrlMemo).
-        let authority_end = url.len().checked_sub(path.len())?;
+        if !url.ends_with(path) {
+            return None;
+        }
+        let authority_end = url.len() - path.len();
         let authority = url.get(..authority_end)?;
         if !authority.is_ascii() || authority.contains('%') || !host.is_ascii() || !path.starts_with('/') {
             return None;
