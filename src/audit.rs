@@ -361,18 +361,13 @@ fn reread_ids(
                         if result.is_err() {
                             continue; // drain so the reader is not blocked
                         }
-                        result = match unit {
-                            Unit::Batch(batch) => each(batch),
-                            Unit::RowGroup(task) => {
-                                let mut inner = Ok(());
-                                let read = task.read(read_opts.batch_size, &mut |batch| {
-                                    if inner.is_ok() {
-                                        inner = each(batch);
-                                    }
-                                });
-                                read.and(inner)
+                        let mut inner = Ok(());
+                        let read = unit.batches(read_opts.batch_size, &mut |batch| {
+                            if inner.is_ok() {
+                                inner = each(batch);
                             }
-                        };
+                        });
+                        result = read.and(inner);
                         if result.is_err() {
                             abort.store(true, Ordering::Relaxed);
                         }
@@ -525,21 +520,13 @@ fn worker(
         if let Some(out) = &mut acc.out {
             out.seq = seq;
         }
-        match unit {
-            Unit::Batch(batch) => {
-                progress.add(batch.num_rows() as u64);
-                acc.evaluate(&batch);
-            }
-            Unit::RowGroup(task) => {
-                let result = task.read(batch_size, &mut |batch| {
-                    progress.add(batch.num_rows() as u64);
-                    acc.evaluate(&batch);
-                });
-                if let Err(e) = result {
-                    acc.errors.push(e);
-                    abort.store(true, Ordering::Relaxed);
-                }
-            }
+        let result = unit.batches(batch_size, &mut |batch| {
+            progress.add(batch.num_rows() as u64);
+            acc.evaluate(&batch);
+        });
+        if let Err(e) = result {
+            acc.errors.push(e);
+            abort.store(true, Ordering::Relaxed);
         }
         if let Some(out) = &mut acc.out
             && let Err(e) = out.done(seq)
@@ -860,8 +847,8 @@ impl<'a> Accum<'a> {
 
         for i in 0..n {
             let row = batch.first_row + i as u64;
-            let id_value = get(&id, i);
-            let item = || id_value.map_or_else(|| row.to_string(), str::to_string);
+            // Read only when a finding names the item (push_batch reads the ids once per batch).
+            let item = || get(&id, i).map_or_else(|| row.to_string(), str::to_string);
             let line = batch.lines.as_ref().and_then(|l| l.get(i).copied());
             let at = At { manifest: m, row, line, item: &item, evidence: None };
             if problems.peek().is_some_and(|p| p.index == i) {

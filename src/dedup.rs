@@ -365,7 +365,7 @@ impl IdCollector {
             let j = i + recs[i..].iter().take_while(|r| r.hash == recs[i].hash).count();
             if j - i > 1 {
                 recs[i..j].sort_unstable_by_key(|r| r.pos);
-                group.start(recs[i].hash);
+                group.start();
                 for r in &recs[i..j] {
                     let id = reader.read(&self.runs, r)?;
                     group.add(id, r.pos, &mut found);
@@ -437,13 +437,12 @@ struct Found {
 /// repeats that first row.
 #[derive(Debug, Default)]
 struct Group {
-    hash: Option<u64>,
     firsts: Vec<u32>,
 }
 
 impl Group {
-    fn start(&mut self, hash: u64) {
-        self.hash = Some(hash);
+    /// Begins the next hash group.
+    fn start(&mut self) {
         self.firsts.clear();
     }
 
@@ -619,7 +618,7 @@ mod tests {
     fn ids_that_share_a_hash_are_told_apart_by_their_bytes() {
         // As after a 64-bit collision: two ids interleaved within one hash group.
         let mut group = Group::default();
-        group.start(42);
+        group.start();
         let mut found = Found::default();
         for (id, row) in [("a", 1), ("b", 2), ("a", 3), ("b", 4), ("c", 5)] {
             group.add(id.as_bytes(), row, &mut found);

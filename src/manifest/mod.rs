@@ -245,6 +245,20 @@ pub enum Unit {
     RowGroup(parquet::RowGroupTask),
 }
 
+impl Unit {
+    /// Hands the unit's rows to `each` in batches of at most `batch_size` (a row group is decoded
+    /// here, on the calling worker).
+    pub fn batches(self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
+        match self {
+            Unit::Batch(batch) => {
+                each(batch);
+                Ok(())
+            }
+            Unit::RowGroup(task) => task.read(batch_size, each),
+        }
+    }
+}
+
 /// Settings every reader needs.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
