@@ -254,11 +254,11 @@ fn scan<'a>(
                             Some(file) => Sink::File(file),
                             None => Sink::Writer(out_tx.clone()),
                         };
-                        acc.out = Some(Output { sink, seq: 0, encoder: Encoder::new(format) });
+                        acc.rec.out = Some(Output { sink, seq: 0, encoder: Encoder::new(format) });
                     }
                     worker(&rx, &mut acc, read_opts.batch_size, &abort, &progress);
                     // Its sender must go now, or the findings writer would wait for it forever.
-                    if let Some(Output { sink: Sink::File(file), .. }) = acc.out.take()
+                    if let Some(Output { sink: Sink::File(file), .. }) = acc.rec.out.take()
                         && let Ok(mut d) = direct.lock()
                     {
                         *d = Some(file);
@@ -287,7 +287,7 @@ fn scan<'a>(
     for acc in iter {
         total.merge(acc)?;
     }
-    if let Some(err) = total.errors.drain(..).next() {
+    if let Some(err) = total.rec.errors.drain(..).next() {
         return Err(err);
     }
     let spans = &shared.spans;
@@ -517,7 +517,7 @@ fn worker(
         if abort.load(Ordering::Relaxed) {
             continue; // drain so the reader is not blocked
         }
-        if let Some(out) = &mut acc.out {
+        if let Some(out) = &mut acc.rec.out {
             out.seq = seq;
         }
         let result = unit.batches(batch_size, &mut |batch| {
@@ -525,16 +525,16 @@ fn worker(
             acc.evaluate(&batch);
         });
         if let Err(e) = result {
-            acc.errors.push(e);
+            acc.rec.errors.push(e);
             abort.store(true, Ordering::Relaxed);
         }
-        if let Some(out) = &mut acc.out
+        if let Some(out) = &mut acc.rec.out
             && let Err(e) = out.done(seq)
         {
-            acc.errors.push(e);
+            acc.rec.errors.push(e);
             abort.store(true, Ordering::Relaxed);
         }
-        if !acc.errors.is_empty() {
+        if !acc.rec.errors.is_empty() {
             abort.store(true, Ordering::Relaxed);
         }
     }
@@ -589,6 +589,8 @@ struct LocalVerdict {
     groups: Vec<usize>,
     /// Slot in `labels` for license judgements.
     label: Option<usize>,
+    /// The value as findings quote it.
+    value: Option<String>,
 }
 
 #[derive(Debug)]
@@ -619,14 +621,40 @@ struct Retained {
     waived: Option<usize>,
 }
 
-/// Where a finding is: its manifest and row, the text line where the row starts, how to name
-/// the item (built only when needed), and the evidence of where its license came from.
+/// Where a finding is: its manifest and row, the text line where the row starts, the item's id
+/// (without one, the item is named by its row), and the evidence of where its license came from.
+#[derive(Clone, Copy)]
 struct At<'r> {
     manifest: usize,
     row: u64,
     line: Option<u64>,
-    item: &'r dyn Fn() -> String,
+    id: Option<&'r str>,
     evidence: Option<&'r str>,
+}
+
+impl At<'_> {
+    /// The item's name in findings: its id, or its row number.
+    fn item<'b>(&'b self, digits: &'b mut [u8; 20]) -> &'b str {
+        match self.id {
+            Some(id) => id,
+            None => row_name(self.row, digits),
+        }
+    }
+}
+
+/// `row` in decimal, written into `digits` (no allocation per finding).
+fn row_name(row: u64, digits: &mut [u8; 20]) -> &str {
+    let mut n = row;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[start..]).unwrap_or("")
 }
 
 /// One worker's results.
@@ -638,8 +666,9 @@ struct Accum<'a> {
     local: FxHashMap<String, usize>,
     verdicts: Vec<LocalVerdict>,
     key_buf: String,
-    groups: Vec<GroupAcc>,
-    group_index: HashMap<(Rule, String, Option<usize>), usize>,
+    /// Where findings are counted, kept and written: apart from `verdicts`, so a verdict's
+    /// messages can be lent to it without copying.
+    rec: Recorder<'a>,
     labels: Vec<(String, u64)>,
     label_index: HashMap<String, usize>,
     rows: Vec<u64>,
@@ -648,24 +677,32 @@ struct Accum<'a> {
     run_host: String,
     run_tally: HostTally,
     items_with_errors: u64,
-    findings: BinaryHeap<Retained>,
-    max_findings: usize,
     ids: IdCollector,
-    errors: Vec<Error>,
-    manifests: &'a [Manifest],
     url_memo: crate::policy::url::UrlMemo,
     /// The prefix of the last good URL, valid while its host is `run_host`.
     url_prefix: Option<UrlPrefix>,
     /// Per batch, for dictionary columns (license, access): dictionary index + 1 (0 = null) ->
     /// verdict slot, u32::MAX when not judged yet. Cleared with each batch and with the cache.
     dict_slots: [Vec<u32>; 2],
+}
+
+/// A worker's findings: their groups (counts and examples), the first `max_findings` kept for
+/// the report, and, with `--findings`, the output every finding is encoded to.
+struct Recorder<'a> {
+    policy: &'a Policy,
+    manifests: &'a [Manifest],
+    groups: Vec<GroupAcc>,
+    group_index: HashMap<(Rule, String, Option<usize>), usize>,
+    findings: BinaryHeap<Retained>,
+    max_findings: usize,
+    errors: Vec<Error>,
     /// With `--findings`: where every finding goes, in the order found.
     out: Option<Output>,
 }
 
 impl std::fmt::Debug for Accum<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Accum").field("rows", &self.rows).field("groups", &self.groups.len()).finish()
+        f.debug_struct("Accum").field("rows", &self.rows).field("groups", &self.rec.groups.len()).finish()
     }
 }
 
@@ -677,8 +714,16 @@ impl<'a> Accum<'a> {
             local: FxHashMap::default(),
             verdicts: Vec::new(),
             key_buf: String::new(),
-            groups: Vec::new(),
-            group_index: HashMap::new(),
+            rec: Recorder {
+                policy,
+                manifests,
+                groups: Vec::new(),
+                group_index: HashMap::new(),
+                findings: BinaryHeap::new(),
+                max_findings,
+                errors: Vec::new(),
+                out: None,
+            },
             labels: Vec::new(),
             label_index: HashMap::new(),
             rows: vec![0; manifests.len()],
@@ -687,18 +732,25 @@ impl<'a> Accum<'a> {
             run_host: String::new(),
             run_tally: HostTally::default(),
             items_with_errors: 0,
-            findings: BinaryHeap::new(),
-            max_findings,
             ids: IdCollector::default(),
-            errors: Vec::new(),
-            manifests,
             url_memo: Default::default(),
             url_prefix: None,
             dict_slots: [Vec::new(), Vec::new()],
-            out: None,
         }
     }
 
+    fn label(&mut self, label: &str) -> usize {
+        if let Some(&i) = self.label_index.get(label) {
+            return i;
+        }
+        let i = self.labels.len();
+        self.labels.push((label.to_string(), 0));
+        self.label_index.insert(label.to_string(), i);
+        i
+    }
+}
+
+impl Recorder<'_> {
     fn group(&mut self, rule: Rule, severity: Severity, key: &str, message: &str) -> usize {
         self.group_with(rule, severity, key, message, None)
     }
@@ -729,31 +781,18 @@ impl<'a> Accum<'a> {
         i
     }
 
-    fn label(&mut self, label: &str) -> usize {
-        if let Some(&i) = self.label_index.get(label) {
-            return i;
-        }
-        let i = self.labels.len();
-        self.labels.push((label.to_string(), 0));
-        self.label_index.insert(label.to_string(), i);
-        i
-    }
-
     /// Counts a finding in its group, and keeps it when it is among the first `max_findings`.
     /// Returns false when an exception waives it (it is counted in a waived group instead).
-    fn record(
-        &mut self,
-        group: usize,
-        at: &At,
-        message: &dyn Fn() -> String,
-        value: &dyn Fn() -> Option<String>,
-    ) -> bool {
-        let (manifest, row, item) = (at.manifest, at.row, at.item);
+    /// Borrows everything: a finding that is only counted and encoded allocates nothing.
+    fn record(&mut self, group: usize, at: &At, message: &str, value: Option<&str>) -> bool {
+        let (manifest, row) = (at.manifest, at.row);
+        let mut digits = [0u8; 20];
+        let item = at.item(&mut digits);
         let mut group = group;
         let mut waived = None;
         let rule = self.groups[group].rule;
         if self.policy.exceptions.any_for(rule)
-            && let Some(x) = self.policy.exceptions.waiver(rule, Some(&item()))
+            && let Some(x) = self.policy.exceptions.waiver(rule, Some(item))
         {
             let g = &self.groups[group];
             let (severity, key, msg) = (g.severity, g.key.clone(), g.message.clone());
@@ -767,21 +806,20 @@ impl<'a> Accum<'a> {
         if g.examples.len() < EXAMPLES
             || g.examples.last().is_some_and(|(m, r, _)| (manifest, row) < (*m, *r))
         {
-            g.examples.push((manifest, row, item()));
+            g.examples.push((manifest, row, item.to_string()));
             g.examples.sort_by_key(|(m, r, _)| (*m, *r));
             g.examples.truncate(EXAMPLES);
         }
         if let Some(out) = &mut self.out {
-            let (item, message, value) = (item(), message(), value());
             out.encoder.push(&FindingRef {
                 rule: rule.code(),
                 severity,
-                item: Some(&item),
+                item: Some(item),
                 manifest: Some(&self.manifests[manifest].display),
                 row: Some(row),
                 line: at.line,
-                message: &message,
-                value: value.as_deref(),
+                message,
+                value,
                 evidence: at.evidence,
                 waived: waived.and_then(|x| self.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
             });
@@ -805,9 +843,9 @@ impl<'a> Accum<'a> {
                 row,
                 rule,
                 line: at.line,
-                item: item(),
-                message: message(),
-                value: value(),
+                item: item.to_string(),
+                message: message.to_string(),
+                value: value.map(str::to_string),
                 evidence: at.evidence.map(str::to_string),
                 severity,
                 waived,
@@ -818,7 +856,9 @@ impl<'a> Accum<'a> {
         }
         waived.is_none()
     }
+}
 
+impl Accum<'_> {
     fn evaluate(&mut self, batch: &ItemBatch) {
         let m = batch.manifest;
         let n = batch.num_rows();
@@ -847,20 +887,17 @@ impl<'a> Accum<'a> {
 
         for i in 0..n {
             let row = batch.first_row + i as u64;
-            // Read only when a finding names the item (push_batch reads the ids once per batch).
-            let item = || get(&id, i).map_or_else(|| row.to_string(), str::to_string);
             let line = batch.lines.as_ref().and_then(|l| l.get(i).copied());
-            let at = At { manifest: m, row, line, item: &item, evidence: None };
+            let at = At { manifest: m, row, line, id: get(&id, i), evidence: None };
             if problems.peek().is_some_and(|p| p.index == i) {
                 if let Some(p) = problems.next() {
-                    let g = self.group(
+                    let g = self.rec.group(
                         Rule::ManifestRowInvalid,
                         self.policy.profile.severity(Rule::ManifestRowInvalid),
                         p.kind,
                         &p.message,
                     );
-                    let msg = || p.message.clone();
-                    if self.record(g, &at, &msg, &|| None) {
+                    if self.rec.record(g, &at, &p.message, None) {
                         self.items_with_errors += 1;
                     }
                 }
@@ -876,14 +913,8 @@ impl<'a> Accum<'a> {
                 Some((keys, values)) => self.dict_slot(0, keys.key(i), values, Kind::License),
                 None => self.judged(Kind::License, raw, v, lu),
             };
-            let value = || {
-                raw.map(|r| match v {
-                    Some(v) => quote(&format!("{r} {v}")),
-                    None => quote(r),
-                })
-            };
             let license_at = At { evidence: get(&evidence, i), ..at };
-            has_error |= self.apply(slot, &license_at, &value);
+            has_error |= self.apply(slot, &license_at);
 
             // Access restrictions.
             if access_col.is_some() {
@@ -892,7 +923,7 @@ impl<'a> Accum<'a> {
                     Some((keys, values)) => self.dict_slot(1, keys.key(i), values, Kind::Access),
                     None => self.judged(Kind::Access, raw_access, None, None),
                 };
-                has_error |= self.apply(slot, &at, &|| raw_access.map(quote));
+                has_error |= self.apply(slot, &at);
             }
 
             // Access location.
@@ -928,16 +959,19 @@ impl<'a> Accum<'a> {
                                 Some((_, p)) => (p.describe(), format!("the access URL {}", p.describe())),
                                 None => ("no url", "no access URL for the item".to_string()),
                             };
-                            let g = self.group(rule, self.policy.profile.severity(rule), key, &message);
+                            let g = self.rec.group(rule, self.policy.profile.severity(rule), key, &message);
                             url_groups[slot] = Some(g);
                             g
                         }
                     };
-                    let msg = || match detail {
-                        Some((u, p)) => format!("access URL `{}` {}", quote(u), p.describe()),
-                        None => "no access URL for the item".to_string(),
+                    let (msg, value) = match detail {
+                        Some((u, p)) => {
+                            let shown = quote(u);
+                            (format!("access URL `{shown}` {}", p.describe()), Some(shown))
+                        }
+                        None => ("no access URL for the item".to_string(), None),
                     };
-                    let active = self.record(g, &at, &msg, &|| detail.map(|(u, _)| quote(u)));
+                    let active = self.rec.record(g, &at, &msg, value.as_deref());
                     has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
                 }
             }
@@ -951,7 +985,7 @@ impl<'a> Accum<'a> {
         if let Some(id) = &id
             && let Err(e) = self.ids.push_batch(&self.shared.spans, m, batch.first_row, n, |i| id.get(i))
         {
-            self.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
+            self.rec.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
         }
     }
 
@@ -1022,11 +1056,16 @@ impl<'a> Accum<'a> {
         let groups: Vec<usize> = verdict
             .findings
             .iter()
-            .map(|f: &FindingSpec| self.group(f.rule, f.severity, &f.key, &f.message))
+            .map(|f: &FindingSpec| self.rec.group(f.rule, f.severity, &f.key, &f.message))
             .collect();
         let label = matches!(kind, Kind::License).then(|| self.label(&verdict.label));
+        // The value findings quote: a function of the key, so shown once per distinct value.
+        let value = raw.map(|r| match (kind, version) {
+            (Kind::License, Some(v)) => quote(&format!("{r} {v}")),
+            _ => quote(r),
+        });
         let slot = self.verdicts.len();
-        self.verdicts.push(LocalVerdict { verdict, groups, label });
+        self.verdicts.push(LocalVerdict { verdict, groups, label, value });
         self.local.insert(key, slot);
         slot
     }
@@ -1059,17 +1098,16 @@ impl<'a> Accum<'a> {
     }
 
     /// Counts a judged value for one row; returns whether it carries an error.
-    fn apply(&mut self, slot: usize, at: &At, value: &dyn Fn() -> Option<String>) -> bool {
-        if let Some(label) = self.verdicts[slot].label {
+    #[inline(always)]
+    fn apply(&mut self, slot: usize, at: &At) -> bool {
+        let lv = &self.verdicts[slot];
+        if let Some(label) = lv.label {
             self.labels[label].1 += 1;
         }
         let mut has_error = false;
-        for j in 0..self.verdicts[slot].groups.len() {
-            let g = self.verdicts[slot].groups[j];
-            let verdict = Arc::clone(&self.verdicts[slot].verdict);
-            let msg = || verdict.findings[j].message.clone();
-            let active = self.record(g, at, &msg, value);
-            has_error |= active && verdict.findings[j].severity == Severity::Error;
+        for (&g, spec) in lv.groups.iter().zip(&lv.verdict.findings) {
+            let active = self.rec.record(g, at, &spec.message, lv.value.as_deref());
+            has_error |= active && spec.severity == Severity::Error;
         }
         has_error
     }
@@ -1089,9 +1127,9 @@ impl<'a> Accum<'a> {
             mine.uncovered += t.uncovered;
         }
         self.items_with_errors += other.items_with_errors;
-        for g in other.groups {
-            let i = self.group_with(g.rule, g.severity, &g.key, &g.message, g.waived);
-            let mine = &mut self.groups[i];
+        for g in other.rec.groups {
+            let i = self.rec.group_with(g.rule, g.severity, &g.key, &g.message, g.waived);
+            let mine = &mut self.rec.groups[i];
             mine.count += g.count;
             mine.examples.extend(g.examples);
             mine.examples.sort_by_key(|(m, r, _)| (*m, *r));
@@ -1101,16 +1139,16 @@ impl<'a> Accum<'a> {
             let i = self.label(&label);
             self.labels[i].1 += n;
         }
-        for f in other.findings {
-            self.findings.push(f);
-            if self.findings.len() > self.max_findings {
-                self.findings.pop();
+        for f in other.rec.findings {
+            self.rec.findings.push(f);
+            if self.rec.findings.len() > self.rec.max_findings {
+                self.rec.findings.pop();
             }
         }
         self.ids
             .merge(other.ids)
             .map_err(|e| Error::Usage(format!("cannot merge duplicate-id runs: {e}")))?;
-        self.errors.extend(other.errors);
+        self.rec.errors.extend(other.rec.errors);
         Ok(())
     }
 }
@@ -1195,24 +1233,22 @@ fn build_report(
     dups.sort_by_key(|d| (d.manifest, d.row));
     if dup_count > 0 {
         let rule = dup_rule;
-        let g = acc.group(
+        let g = acc.rec.group(
             rule,
             policy.profile.severity(rule),
             "repeated id",
             "the same id is on more than one row",
         );
         // Already written to the findings file above.
-        acc.out = None;
+        acc.rec.out = None;
         for d in &dups {
-            let msg = || dup_message(d);
-            let item = || d.id.clone();
-            let at = At { manifest: d.manifest, row: d.row, line: None, item: &item, evidence: None };
-            acc.record(g, &at, &msg, &|| Some(quote(&d.id)));
+            let at = At { manifest: d.manifest, row: d.row, line: None, id: Some(&d.id), evidence: None };
+            acc.rec.record(g, &at, &dup_message(d), Some(&quote(&d.id)));
         }
         // Count the duplicates that were not kept in memory (waived ones are counted by record).
         let shown = dups.len() as u64;
         if dup_count > shown {
-            acc.groups[g].count += dup_count - shown;
+            acc.rec.groups[g].count += dup_count - shown;
         }
     }
 
@@ -1225,8 +1261,8 @@ fn build_report(
                 "{} has no url column: the single-location criterion cannot be checked (map one with --column url=NAME)",
                 m.display
             );
-            let g = acc.group(rule, Severity::Warning, "no url column", &message);
-            acc.groups[g].count += 1;
+            let g = acc.rec.group(rule, Severity::Warning, "no url column", &message);
+            acc.rec.groups[g].count += 1;
             collection_findings.push(Finding::collection(
                 rule.code(),
                 Severity::Warning,
@@ -1251,8 +1287,8 @@ fn build_report(
     for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
         let severity = policy.profile.severity(f.rule);
         let waived = policy.exceptions.waiver(f.rule, None);
-        let g = acc.group_with(f.rule, severity, &f.key, &f.message, waived);
-        acc.groups[g].count += 1;
+        let g = acc.rec.group_with(f.rule, severity, &f.key, &f.message, waived);
+        acc.rec.groups[g].count += 1;
         collection_findings.push(Finding {
             waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.clone()),
             ..Finding::collection(f.rule.code(), severity, None, f.message)
@@ -1261,7 +1297,7 @@ fn build_report(
 
     let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
     let mut waived: BTreeMap<String, u64> = BTreeMap::new();
-    for g in acc.groups.iter().filter(|g| g.count > 0) {
+    for g in acc.rec.groups.iter().filter(|g| g.count > 0) {
         let counts = if g.waived.is_some() { &mut waived } else { &mut by_rule };
         *counts.entry(g.rule.code().to_string()).or_default() += g.count;
     }
@@ -1269,6 +1305,7 @@ fn build_report(
     let by_license: BTreeMap<String, u64> = acc.labels.iter().filter(|(_, n)| *n > 0).cloned().collect();
 
     let mut groups: Vec<Group> = acc
+        .rec
         .groups
         .into_iter()
         .filter(|g| g.count > 0)
@@ -1293,7 +1330,7 @@ fn build_report(
 
     let total_item_findings: u64 =
         groups.iter().map(|g| g.count).sum::<u64>() - collection_findings.len() as u64;
-    let mut retained = acc.findings.into_sorted_vec();
+    let mut retained = acc.rec.findings.into_sorted_vec();
     retained.truncate(max_findings);
     let findings_truncated = total_item_findings > retained.len() as u64;
     let mut findings = collection_findings;
