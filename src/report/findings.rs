@@ -17,7 +17,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::Finding;
 use super::escape::neutralize_csv_cell;
@@ -178,15 +178,21 @@ impl FindingsFile {
             .map_err(|e| Error::Usage(format!("--findings {}: cannot create: {e}", path.display())))?;
         let sink = match format {
             FindingsFormat::Parquet => {
-                // Item ids, rows and lines are (nearly) unique: a dictionary would only cost hashing.
-                let unique = |name: &str| parquet::schema::types::ColumnPath::from(name);
-                let props = WriterProperties::builder()
+                let col = |name: &str| parquet::schema::types::ColumnPath::from(name);
+                let mut props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                    .set_column_dictionary_enabled(unique("item"), false)
-                    .set_column_dictionary_enabled(unique("row"), false)
-                    .set_column_dictionary_enabled(unique("line"), false)
-                    .build();
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+                // Item ids, rows and lines are (nearly) unique: a dictionary would only cost hashing.
+                for name in ["item", "row", "line"] {
+                    props = props.set_column_dictionary_enabled(col(name), false);
+                }
+                // Min/max of free text helps no reader skip anything, and computing it compared
+                // every message and value again: statistics stay on for rule, severity,
+                // manifest, item, row and line only.
+                for name in ["message", "value", "evidence", "waived"] {
+                    props = props.set_column_statistics_enabled(col(name), EnabledStatistics::None);
+                }
+                let props = props.build();
                 let writer =
                     ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| write_error(path, &e))?;
                 Sink::Parquet(Box::new(writer))
@@ -350,7 +356,14 @@ impl Columns {
 
     fn finish(&mut self) -> Option<RecordBatch> {
         let [rule, severity, item, manifest, message, value, evidence, waived] = &mut self.text;
-        let col = |b: &mut StringBuilder| Arc::new(b.finish()) as ArrayRef;
+        // `finish` leaves an empty builder; the next chunk starts at this one's size instead of
+        // growing from nothing again.
+        let col = |b: &mut StringBuilder| {
+            let (rows, bytes) = (b.offsets_slice().len() - 1, b.values_slice().len());
+            let array = b.finish();
+            *b = StringBuilder::with_capacity(rows, bytes);
+            Arc::new(array) as ArrayRef
+        };
         let columns: Vec<ArrayRef> = vec![
             col(rule),
             col(severity),
