@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use arrow_array::Array;
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +36,19 @@ pub const DEFAULT_BATCH_SIZE: usize = 8192;
 /// hundred distinct strings; the caps only matter for columns of unique free text.
 const SHARED_CACHE_CAP: usize = 1 << 20;
 const LOCAL_CACHE_CAP: usize = 1 << 16;
+
+/// Row slots that name no verdict: a row the reader could not read, and (in a dictionary's
+/// slots) a value not judged yet.
+const UNREAD: u32 = u32::MAX;
+const UNJUDGED: u32 = u32::MAX - 1;
+
+/// Whether two string arrays share their buffers (and so, while one is held, their values).
+fn same_array(a: &arrow_array::StringArray, b: &arrow_array::StringArray) -> bool {
+    a.len() == b.len()
+        && a.offsets().inner().inner().as_ptr() == b.offsets().inner().inner().as_ptr()
+        && a.values().as_ptr() == b.values().as_ptr()
+        && a.nulls().map(|n| n.buffer().as_ptr()) == b.nulls().map(|n| n.buffer().as_ptr())
+}
 
 /// Distinct hosts tallied per worker before the rest are counted together.
 const HOST_CAP: usize = 10_000;
@@ -681,9 +695,12 @@ struct Accum<'a> {
     url_memo: crate::policy::url::UrlMemo,
     /// The prefix of the last good URL, valid while its host is `run_host`.
     url_prefix: Option<UrlPrefix>,
-    /// Per batch, for dictionary columns (license, access): dictionary index + 1 (0 = null) ->
-    /// verdict slot, u32::MAX when not judged yet. Cleared with each batch and with the cache.
+    /// For dictionary columns (license, access): dictionary index + 1 (0 = null) -> verdict
+    /// slot, [`UNJUDGED`] when not judged yet; valid for the dictionary in `dict_values`.
     dict_slots: [Vec<u32>; 2],
+    dict_values: [Option<arrow_array::StringArray>; 2],
+    /// Per batch: each row's license and access verdict slots.
+    row_slots: [Vec<u32>; 2],
 }
 
 /// A worker's findings: their groups (counts and examples), the first `max_findings` kept for
@@ -735,7 +752,9 @@ impl<'a> Accum<'a> {
             ids: IdCollector::default(),
             url_memo: Default::default(),
             url_prefix: None,
-            dict_slots: [Vec::new(), Vec::new()],
+            dict_slots: Default::default(),
+            dict_values: Default::default(),
+            row_slots: Default::default(),
         }
     }
 
@@ -870,34 +889,47 @@ impl Accum<'_> {
         let access_col = batch.column(Field::Access);
         let id = batch.column(Field::Id);
         let evidence = batch.column(Field::Evidence);
-        // Dictionary columns are judged once per distinct value of the batch (the verdict key
-        // holds only the license when there is no version or license URL beside it).
-        let license_dict = license
-            .as_ref()
-            .and_then(|c| c.dictionary())
-            .filter(|_| version.is_none() && license_url.is_none());
-        let access_dict = access_col.as_ref().and_then(|c| c.dictionary());
-        self.dict_slots[0].clear();
-        self.dict_slots[1].clear();
         if url.is_some() {
             self.has_url[m] = true;
         }
-        let mut problems = batch.problems.iter().peekable();
+        if self.local.len() >= LOCAL_CACHE_CAP {
+            // Between batches, where no slot is held: start the per-worker cache over.
+            self.local.clear();
+            self.verdicts.clear();
+            self.dict_slots = Default::default();
+        }
+
+        // Every row's verdict slots first, column by column (a dictionary column per distinct
+        // value); then the rows, of which most only count.
+        let mut slots = std::mem::take(&mut self.row_slots);
+        let [license_slots, access_slots] = &mut slots;
+        self.fill_slots(Kind::License, [&license, &version, &license_url], n, &batch.problems, license_slots);
+        let has_access = access_col.is_some();
+        if has_access {
+            self.fill_slots(Kind::Access, [&access_col, &None, &None], n, &batch.problems, access_slots);
+        }
+        let mut problems = batch.problems.iter();
         let mut url_groups: [Option<usize>; 9] = [None; 9];
+        let at = |i: usize| At {
+            manifest: m,
+            row: batch.first_row + i as u64,
+            line: batch.lines.as_ref().and_then(|l| l.get(i).copied()),
+            id: get(&id, i),
+            evidence: None,
+        };
 
         for i in 0..n {
-            let row = batch.first_row + i as u64;
-            let line = batch.lines.as_ref().and_then(|l| l.get(i).copied());
-            let at = At { manifest: m, row, line, id: get(&id, i), evidence: None };
-            if problems.peek().is_some_and(|p| p.index == i) {
-                if let Some(p) = problems.next() {
+            let license_slot = license_slots[i] as usize;
+            if license_slots[i] == UNREAD {
+                // The reader could not read this row: one finding, nothing else judged.
+                if let Some(p) = problems.find(|p| p.index == i) {
                     let g = self.rec.group(
                         Rule::ManifestRowInvalid,
                         self.policy.profile.severity(Rule::ManifestRowInvalid),
                         p.kind,
                         &p.message,
                     );
-                    if self.rec.record(g, &at, &p.message, None) {
+                    if self.rec.record(g, &at(i), &p.message, None) {
                         self.items_with_errors += 1;
                     }
                 }
@@ -905,25 +937,22 @@ impl Accum<'_> {
             }
             let mut has_error = false;
 
-            // License: judged once per distinct statement.
-            let raw = get(&license, i);
-            let v = get(&version, i);
-            let lu = get(&license_url, i);
-            let slot = match &license_dict {
-                Some((keys, values)) => self.dict_slot(0, keys.key(i), values, Kind::License),
-                None => self.judged(Kind::License, raw, v, lu),
-            };
-            let license_at = At { evidence: get(&evidence, i), ..at };
-            has_error |= self.apply(slot, &license_at);
-
-            // Access restrictions.
-            if access_col.is_some() {
-                let raw_access = get(&access_col, i);
-                let slot = match &access_dict {
-                    Some((keys, values)) => self.dict_slot(1, keys.key(i), values, Kind::Access),
-                    None => self.judged(Kind::Access, raw_access, None, None),
-                };
-                has_error |= self.apply(slot, &at);
+            // License and access restrictions: judged once per distinct value already.
+            let lv = &self.verdicts[license_slot];
+            if let Some(label) = lv.label {
+                self.labels[label].1 += 1;
+            }
+            let mut noisy = !lv.groups.is_empty();
+            let access_slot = if has_access { access_slots[i] as usize } else { usize::MAX };
+            if has_access {
+                noisy |= !self.verdicts[access_slot].groups.is_empty();
+            }
+            if noisy {
+                let at = at(i);
+                has_error |= self.record_verdict(license_slot, &At { evidence: get(&evidence, i), ..at });
+                if has_access {
+                    has_error |= self.record_verdict(access_slot, &at);
+                }
             }
 
             // Access location.
@@ -971,7 +1000,7 @@ impl Accum<'_> {
                         }
                         None => ("no access URL for the item".to_string(), None),
                     };
-                    let active = self.rec.record(g, &at, &msg, value.as_deref());
+                    let active = self.rec.record(g, &at(i), &msg, value.as_deref());
                     has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
                 }
             }
@@ -980,12 +1009,65 @@ impl Accum<'_> {
                 self.items_with_errors += 1;
             }
         }
-        // Problems are sorted by index, so all were consumed; anything left is a reader bug.
-        debug_assert!(problems.next().is_none());
+        self.row_slots = slots;
         if let Some(id) = &id
             && let Err(e) = self.ids.push_batch(&self.shared.spans, m, batch.first_row, n, |i| id.get(i))
         {
             self.rec.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
+        }
+    }
+
+    /// Fills `out` with the verdict slot of each of the batch's `n` rows for one kind of value
+    /// (`cols`: the value column, and for licenses the version and license URL columns beside
+    /// it). Rows the reader could not read (`problems`, sorted by index) get [`UNREAD`] and are
+    /// not judged. A dictionary column (with nothing beside it, as the verdict key is then the
+    /// value alone) maps its keys through per-dictionary slots, kept while the next batch has
+    /// the same dictionary: Parquet row groups hand every batch the column chunk's dictionary.
+    fn fill_slots(
+        &mut self,
+        kind: Kind,
+        cols: [&Option<TextColumn>; 3],
+        n: usize,
+        problems: &[manifest::RowProblem],
+        out: &mut Vec<u32>,
+    ) {
+        let which = kind as usize;
+        out.clear();
+        let [col, version, license_url] = cols;
+        let dict =
+            col.as_ref().and_then(|c| c.dictionary()).filter(|_| version.is_none() && license_url.is_none());
+        let Some((keys, values)) = dict else {
+            let mut problems = problems.iter().peekable();
+            for i in 0..n {
+                if problems.next_if(|p| p.index == i).is_some() {
+                    out.push(UNREAD);
+                    continue;
+                }
+                let slot = self.judged(kind, get(col, i), get(version, i), get(license_url, i));
+                out.push(u32::try_from(slot).unwrap_or(UNREAD));
+            }
+            return;
+        };
+        let same = self.dict_values[which].as_ref().is_some_and(|held| same_array(held, values));
+        if !same {
+            // Holding the dictionary keeps its buffers alive, so equal pointers mean equal values.
+            self.dict_values[which] = Some(values.clone());
+            self.dict_slots[which].clear();
+        }
+        let map = &mut self.dict_slots[which];
+        if map.len() < values.len() + 1 {
+            map.resize(values.len() + 1, UNJUDGED);
+        }
+        keys.map_into(map, UNJUDGED, out);
+        for p in problems {
+            if let Some(slot) = out.get_mut(p.index) {
+                *slot = UNREAD;
+            }
+        }
+        for i in 0..n {
+            if out[i] == UNJUDGED {
+                out[i] = u32::try_from(self.dict_slot(which, keys.key(i), values, kind)).unwrap_or(UNREAD);
+            }
         }
     }
 
@@ -1039,14 +1121,6 @@ impl Accum<'_> {
         if let Some(&slot) = self.local.get(self.key_buf.as_str()) {
             return slot;
         }
-        if self.local.len() >= LOCAL_CACHE_CAP {
-            // Slots are only used within the current row, so starting over is safe; group and
-            // label indices live elsewhere and stay valid.
-            self.local.clear();
-            self.dict_slots[0].clear();
-            self.dict_slots[1].clear();
-            self.verdicts.clear();
-        }
         let key = self.key_buf.clone();
         let policy = self.policy;
         let verdict = self.shared.cache.get(&key, || match kind {
@@ -1070,8 +1144,8 @@ impl Accum<'_> {
         slot
     }
 
-    /// The verdict slot for a dictionary value (`key` None for a null row), judged on first use
-    /// in the batch. `which` is 0 for the license column, 1 for access.
+    /// The verdict slot for a dictionary key (None for a null row) not judged yet in the current
+    /// dictionary; remembered there. `which` is 0 for the license column, 1 for access.
     fn dict_slot(
         &mut self,
         which: usize,
@@ -1079,31 +1153,19 @@ impl Accum<'_> {
         values: &arrow_array::StringArray,
         kind: Kind,
     ) -> usize {
-        use arrow_array::Array;
-        let idx = key.map_or(0, |k| k + 1);
-        if let Some(&slot) = self.dict_slots[which].get(idx)
-            && slot != u32::MAX
-        {
-            return slot as usize;
-        }
         let raw = key.and_then(|k| (k < values.len() && !values.is_null(k)).then(|| values.value(k)));
         let slot = self.judged(kind, raw, None, None);
-        // `judged` may have started its cache over (and cleared these slots): fill in afterwards.
-        let slots = &mut self.dict_slots[which];
-        if slots.len() <= idx {
-            slots.resize(idx + 1, u32::MAX);
+        // A key past the dictionary (which Arrow does not build) is judged as a null each time.
+        let idx = key.map_or(0, |k| k.saturating_add(1));
+        if let Some(s) = self.dict_slots[which].get_mut(idx) {
+            *s = u32::try_from(slot).unwrap_or(UNJUDGED);
         }
-        slots[idx] = u32::try_from(slot).unwrap_or(u32::MAX);
         slot
     }
 
-    /// Counts a judged value for one row; returns whether it carries an error.
-    #[inline(always)]
-    fn apply(&mut self, slot: usize, at: &At) -> bool {
+    /// Records the findings of a judged value for one row; returns whether one is an error.
+    fn record_verdict(&mut self, slot: usize, at: &At) -> bool {
         let lv = &self.verdicts[slot];
-        if let Some(label) = lv.label {
-            self.labels[label].1 += 1;
-        }
         let mut has_error = false;
         for (&g, spec) in lv.groups.iter().zip(&lv.verdict.findings) {
             let active = self.rec.record(g, at, &spec.message, lv.value.as_deref());

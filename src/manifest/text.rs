@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    ArrowDictionaryKeyType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+    UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, DictionaryArray, StringArray};
+use arrow_buffer::ArrowNativeType;
 use arrow_schema::DataType;
 
 use super::Field;
@@ -47,7 +49,40 @@ macro_rules! key_at {
     }};
 }
 
+/// `out` gets, per row, `map[key + 1]` (`map[0]` for a null row), or `missing` for a key with no
+/// entry in `map` (negative, or past it).
+fn map_keys<K: ArrowDictionaryKeyType>(
+    d: &DictionaryArray<K>,
+    map: &[u32],
+    missing: u32,
+    out: &mut Vec<u32>,
+) {
+    let at = |k: K::Native| k.to_usize().and_then(|k| map.get(k + 1)).copied().unwrap_or(missing);
+    let keys = d.keys().values();
+    if d.null_count() == 0 {
+        out.extend(keys.iter().map(|&k| at(k)));
+    } else {
+        let null = map.first().copied().unwrap_or(missing);
+        out.extend(keys.iter().enumerate().map(|(i, &k)| if d.is_null(i) { null } else { at(k) }));
+    }
+}
+
 impl DictKeys<'_> {
+    /// Every row's entry in `map`, which is indexed by dictionary key + 1 (0 for a null row):
+    /// one pass over the keys, with no per-row dispatch on the key type. See [`map_keys`].
+    pub fn map_into(&self, map: &[u32], missing: u32, out: &mut Vec<u32>) {
+        match self {
+            DictKeys::I8(d) => map_keys(d, map, missing, out),
+            DictKeys::I16(d) => map_keys(d, map, missing, out),
+            DictKeys::I32(d) => map_keys(d, map, missing, out),
+            DictKeys::I64(d) => map_keys(d, map, missing, out),
+            DictKeys::U8(d) => map_keys(d, map, missing, out),
+            DictKeys::U16(d) => map_keys(d, map, missing, out),
+            DictKeys::U32(d) => map_keys(d, map, missing, out),
+            DictKeys::U64(d) => map_keys(d, map, missing, out),
+        }
+    }
+
     /// The dictionary index of row `i` (None for a null row).
     #[inline(always)]
     pub fn key(&self, i: usize) -> Option<usize> {

@@ -186,11 +186,18 @@ impl FindingsFile {
                 for name in ["item", "row", "line"] {
                     props = props.set_column_dictionary_enabled(col(name), false);
                 }
-                // Min/max of free text helps no reader skip anything, and computing it compared
-                // every message and value again: statistics stay on for rule, severity,
-                // manifest, item, row and line only.
-                for name in ["message", "value", "evidence", "waived"] {
-                    props = props.set_column_statistics_enabled(col(name), EnabledStatistics::None);
+                // Min/max only where a reader can skip by them: rows (and lines) ascend, and ids
+                // often do. Every row group holds every rule and severity, and free text is never
+                // a range; computing min/max there compared every value once more.
+                props = props.set_statistics_enabled(EnabledStatistics::None);
+                for name in ["item", "row", "line"] {
+                    props = props.set_column_statistics_enabled(col(name), EnabledStatistics::Page);
+                }
+                // Row numbers ascend: deltas pack them into a few bits each (a quarter off the
+                // file), at no cost in time.
+                for name in ["row", "line"] {
+                    props =
+                        props.set_column_encoding(col(name), parquet::basic::Encoding::DELTA_BINARY_PACKED);
                 }
                 let props = props.build();
                 let writer =
