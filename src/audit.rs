@@ -1064,9 +1064,9 @@ impl Accum<'_> {
                 *slot = UNREAD;
             }
         }
-        for i in 0..n {
-            if out[i] == UNJUDGED {
-                out[i] = u32::try_from(self.dict_slot(which, keys.key(i), values, kind)).unwrap_or(UNREAD);
+        for (i, slot) in out.iter_mut().enumerate() {
+            if *slot == UNJUDGED {
+                *slot = u32::try_from(self.dict_slot(which, keys.key(i), values, kind)).unwrap_or(UNREAD);
             }
         }
     }
