@@ -1144,8 +1144,8 @@ impl Accum<'_> {
         slot
     }
 
-    /// The verdict slot for a dictionary key (None for a null row) not judged yet in the current
-    /// dictionary; remembered there. `which` is 0 for the license column, 1 for access.
+    /// The verdict slot for a dictionary key (None for a null row), judged on first use in the
+    /// current dictionary and remembered there. `which` is 0 for the license column, 1 for access.
     fn dict_slot(
         &mut self,
         which: usize,
@@ -1153,10 +1153,16 @@ impl Accum<'_> {
         values: &arrow_array::StringArray,
         kind: Kind,
     ) -> usize {
-        let raw = key.and_then(|k| (k < values.len() && !values.is_null(k)).then(|| values.value(k)));
-        let slot = self.judged(kind, raw, None, None);
         // A key past the dictionary (which Arrow does not build) is judged as a null each time.
         let idx = key.map_or(0, |k| k.saturating_add(1));
+        if let Some(&slot) = self.dict_slots[which].get(idx)
+            && slot != UNJUDGED
+        {
+            // Judged for an earlier row of this batch.
+            return slot as usize;
+        }
+        let raw = key.and_then(|k| (k < values.len() && !values.is_null(k)).then(|| values.value(k)));
+        let slot = self.judged(kind, raw, None, None);
         if let Some(s) = self.dict_slots[which].get_mut(idx) {
             *s = u32::try_from(slot).unwrap_or(UNJUDGED);
         }
