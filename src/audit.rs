@@ -42,6 +42,10 @@ const LOCAL_CACHE_CAP: usize = 1 << 16;
 const UNREAD: u32 = u32::MAX;
 const UNJUDGED: u32 = u32::MAX - 1;
 
+/// [`Accum::slot_bits`]: the verdict has findings; the label slot + 1 below.
+const NOISY: u32 = 1 << 31;
+const LABEL_BITS: u32 = NOISY - 1;
+
 /// Whether two string arrays share their buffers (and so, while one is held, their values).
 fn same_array(a: &arrow_array::StringArray, b: &arrow_array::StringArray) -> bool {
     a.len() == b.len()
@@ -601,8 +605,6 @@ impl LicenseCache {
 struct LocalVerdict {
     verdict: Arc<Judgement>,
     groups: Vec<usize>,
-    /// Slot in `labels` for license judgements.
-    label: Option<usize>,
     /// The value as findings quote it.
     value: Option<String>,
 }
@@ -679,6 +681,9 @@ struct Accum<'a> {
     /// and costs a few percent of a run.
     local: FxHashMap<String, usize>,
     verdicts: Vec<LocalVerdict>,
+    /// Per verdict slot, what the row loop needs, packed so all of it stays in L1: [`NOISY`]
+    /// when the verdict has findings, and its label slot + 1 (0 for none) in the low bits.
+    slot_bits: Vec<u32>,
     key_buf: String,
     /// Where findings are counted, kept and written: apart from `verdicts`, so a verdict's
     /// messages can be lent to it without copying.
@@ -730,6 +735,7 @@ impl<'a> Accum<'a> {
             shared,
             local: FxHashMap::default(),
             verdicts: Vec::new(),
+            slot_bits: Vec::new(),
             key_buf: String::new(),
             rec: Recorder {
                 policy,
@@ -896,6 +902,7 @@ impl Accum<'_> {
             // Between batches, where no slot is held: start the per-worker cache over.
             self.local.clear();
             self.verdicts.clear();
+            self.slot_bits.clear();
             self.dict_slots = Default::default();
         }
 
@@ -938,14 +945,14 @@ impl Accum<'_> {
             let mut has_error = false;
 
             // License and access restrictions: judged once per distinct value already.
-            let lv = &self.verdicts[license_slot];
-            if let Some(label) = lv.label {
+            let bits = self.slot_bits[license_slot];
+            if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
                 self.labels[label].1 += 1;
             }
-            let mut noisy = !lv.groups.is_empty();
+            let mut noisy = bits & NOISY != 0;
             let access_slot = if has_access { access_slots[i] as usize } else { usize::MAX };
             if has_access {
-                noisy |= !self.verdicts[access_slot].groups.is_empty();
+                noisy |= self.slot_bits[access_slot] & NOISY != 0;
             }
             if noisy {
                 let at = at(i);
@@ -1139,7 +1146,9 @@ impl Accum<'_> {
             _ => quote(r),
         });
         let slot = self.verdicts.len();
-        self.verdicts.push(LocalVerdict { verdict, groups, label, value });
+        let label_bits = label.map_or(0, |l| u32::try_from(l + 1).unwrap_or(0) & LABEL_BITS);
+        self.slot_bits.push(label_bits | if groups.is_empty() { 0 } else { NOISY });
+        self.verdicts.push(LocalVerdict { verdict, groups, value });
         self.local.insert(key, slot);
         slot
     }
