@@ -700,6 +700,9 @@ struct Accum<'a> {
     url_memo: crate::policy::url::UrlMemo,
     /// The prefix of the last good URL, valid while its host is `run_host`.
     url_prefix: Option<UrlPrefix>,
+    /// The prefix before it, with its host: a stray URL amid a long run of one prefix then costs
+    /// one full check, not a second one to find the prefix again.
+    prev_prefix: Option<(UrlPrefix, String)>,
     /// For dictionary columns (license, access): dictionary index + 1 (0 = null) -> verdict
     /// slot, [`UNJUDGED`] when not judged yet; valid for the dictionary in `dict_values`.
     dict_slots: [Vec<u32>; 2],
@@ -758,6 +761,7 @@ impl<'a> Accum<'a> {
             ids: IdCollector::default(),
             url_memo: Default::default(),
             url_prefix: None,
+            prev_prefix: None,
             dict_slots: Default::default(),
             dict_values: Default::default(),
             row_slots: Default::default(),
@@ -916,6 +920,10 @@ impl Accum<'_> {
             self.fill_slots(Kind::Access, [&access_col, &None, &None], n, &batch.problems, access_slots);
         }
         let mut problems = batch.problems.iter();
+        // Most URL columns hold no whitespace or control byte at all: one scan of the batch's
+        // bytes then spares every row its own.
+        let urls_visible =
+            url.as_ref().and_then(TextColumn::value_bytes).is_some_and(crate::policy::url::all_visible);
         let mut url_groups: [Option<usize>; 9] = [None; 9];
         let at = |i: usize| At {
             manifest: m,
@@ -965,11 +973,18 @@ impl Accum<'_> {
             // Access location.
             let raw_url = get(&url, i);
             if let (Some(fast), Some(u)) = (&self.url_prefix, raw_url)
-                && fast.matches(u)
+                && (if urls_visible { fast.starts(u) } else { fast.matches(u) })
             {
                 // Same host as the current run (see `tally_host`), coverage known.
                 self.run_tally.items += 1;
                 self.run_tally.uncovered += u64::from(!fast.covered);
+            } else if let Some(u) = raw_url
+                && self.prev_prefix.as_ref().is_some_and(|(p, _)| p.matches(u))
+                && let Some((prev, host)) = self.prev_prefix.take()
+            {
+                // Back to the run before (the current prefix becomes the previous one).
+                self.tally_host(&host, prev.covered);
+                self.url_prefix = Some(prev);
             } else if url.is_some() {
                 let problem = match raw_url.map(str::trim).filter(|u| !u.is_empty()) {
                     None => Some((Rule::AccessLocationMissing, None, 8usize)),
@@ -1083,11 +1098,10 @@ impl Accum<'_> {
     /// changes. Past [`HOST_CAP`] distinct hosts the rest share one entry, keeping memory bounded.
     fn tally_host(&mut self, host: &str, covered: bool) {
         if self.run_host != host {
-            // The URL prefix counts into the current run: it goes with it.
-            self.url_prefix = None;
             self.flush_host_run();
-            self.run_host.clear();
-            self.run_host.push_str(host);
+            // The URL prefix counts into the current run: it leaves with it, as the previous one.
+            let old = std::mem::replace(&mut self.run_host, host.to_string());
+            self.prev_prefix = self.url_prefix.take().map(|p| (p, old));
         }
         self.run_tally.items += 1;
         if !covered {

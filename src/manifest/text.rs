@@ -143,6 +143,16 @@ impl<'a> TextColumn<'a> {
         }
     }
 
+    /// The bytes every value of a plain string column is a slice of (perhaps with bytes of no
+    /// row, for a sliced array): for checks that hold for all values at once.
+    pub fn value_bytes(&self) -> Option<&'a [u8]> {
+        match self {
+            TextColumn::Utf8(a) => Some(a.values().as_slice()),
+            TextColumn::LargeUtf8(a) => Some(a.values().as_slice()),
+            TextColumn::View(_) | TextColumn::Dict { .. } => None,
+        }
+    }
+
     #[inline(always)]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {
