@@ -1155,10 +1155,13 @@ impl Accum<'_> {
             .collect();
         let label = matches!(kind, Kind::License).then(|| self.label(&verdict.label));
         // The value findings quote: a function of the key, so shown once per distinct value.
-        let value = raw.map(|r| match (kind, version) {
-            (Kind::License, Some(v)) => quote(&format!("{r} {v}")),
-            _ => quote(r),
-        });
+        // Blank is no value, as an empty CSV cell is.
+        let value = raw
+            .map(|r| match (kind, version) {
+                (Kind::License, Some(v)) => quote(&format!("{r} {v}")),
+                _ => quote(r),
+            })
+            .filter(|v| !v.is_empty());
         let slot = self.verdicts.len();
         let label_bits = label.map_or(0, |l| u32::try_from(l + 1).unwrap_or(0) & LABEL_BITS);
         self.slot_bits.push(label_bits | if groups.is_empty() { 0 } else { NOISY });

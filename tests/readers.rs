@@ -328,9 +328,10 @@ fn license_url_is_normalized_and_compared_and_deprecated_ids_are_info() {
     assert_eq!(r["verdict"], "pass");
 }
 
-/// Parquet license and access columns are read as dictionaries and judged per dictionary value.
-/// With more distinct values than the per-worker cache holds (it starts over mid-batch), the
-/// verdicts must still be those of the same rows read from CSV, where no dictionary is used.
+/// Parquet license and access columns are read as dictionaries and judged per dictionary value,
+/// with slots kept while batches share a row group's dictionary. With more distinct values than
+/// the per-worker cache holds (it starts over between batches), the verdicts, and every finding
+/// row by row, must still be those of the same rows read from CSV, where no dictionary is used.
 #[test]
 fn dictionary_judging_matches_plain_text_past_the_cache_cap() {
     let dir = tempdir();
@@ -359,17 +360,33 @@ fn dictionary_judging_matches_plain_text_past_the_cache_cap() {
     }
     let csv = write(dir.path(), "items.csv", csv);
     let summary = |path: &std::path::Path| {
-        let run = audit_json(&[p(path), "-j", "2", "--max-findings", "0"]);
+        let findings = path.with_extension("findings.ndjson");
+        let run = audit_json(&[p(path), "-j", "2", "--max-findings", "0", "--findings", p(&findings)]);
         assert_eq!(run.code, 1, "{}", run.stderr);
         let r = run.json();
+        // Each finding without where it was read from (file name, CSV line).
+        let text = std::fs::read_to_string(&findings).unwrap_or_else(|e| panic!("{e}"));
+        let rows: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let f: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"));
+                format!("{} {} {} {} {}", f["rule"], f["item"], f["row"], f["message"], f["value"])
+            })
+            .collect();
         (
             r["summary"]["by_rule"].clone(),
             r["summary"]["by_license"].clone(),
             r["summary"]["items_with_errors"].clone(),
+            rows,
         )
     };
     let from_parquet = summary(&parquet);
-    assert_eq!(from_parquet, summary(&csv));
+    let from_csv = summary(&csv);
+    assert_eq!(from_parquet.3.len(), from_csv.3.len());
+    if let Some(i) = (0..from_csv.3.len()).find(|&i| from_parquet.3[i] != from_csv.3[i]) {
+        panic!("finding {i}: {} from Parquet, {} from CSV", from_parquet.3[i], from_csv.3[i]);
+    }
+    assert_eq!(from_parquet, from_csv);
     assert_eq!(from_parquet.0["license-unrecognized"].as_u64(), Some(70_000), "{:?}", from_parquet.0);
     assert_eq!(from_parquet.0["license-not-approved"].as_u64(), Some(70_000));
     assert_eq!(from_parquet.0["license-missing"].as_u64(), Some(70_000));
