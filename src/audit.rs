@@ -33,7 +33,9 @@ use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 
 /// Distinct values remembered across workers, and per worker. Real license columns hold a few
-/// hundred distinct strings; the caps only matter for columns of unique free text.
+/// hundred distinct strings; the caps only matter for columns of unique free text. A worker
+/// starts over between batches (its slots are held for a whole batch), so it may hold up to two
+/// values per row of one batch beyond its cap.
 const SHARED_CACHE_CAP: usize = 1 << 20;
 const LOCAL_CACHE_CAP: usize = 1 << 16;
 
