@@ -106,3 +106,49 @@ fn a_declared_license_that_is_not_one_is_a_config_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("home_url"), "{}", run.stderr);
 }
+
+/// Items of one URL prefix come in runs broken by strays (another host, the home host outside
+/// the home path, a mirror). The scan settles most URLs by the last prefix (or the one before)
+/// instead of a full check; every host count and every uncovered item must come out as a full
+/// check of each URL gives, whatever the batch size and thread count.
+#[test]
+fn hosts_and_coverage_are_exact_when_runs_of_a_prefix_are_interrupted() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "dpg-audit.toml",
+        "home_url = \"https://data.example.org/coll/\"\nmirrors = [\"https://files.example.net\"]\n",
+    );
+    let home = |n: u32| format!("https://data.example.org/coll/{n}");
+    let mut urls: Vec<String> = Vec::new();
+    urls.extend((0..5).map(home));
+    urls.push("https://files.example.net/a".into()); // mirror: covered
+    urls.extend((5..8).map(home));
+    urls.push("https://other.example.com/x".into()); // uncovered
+    urls.extend((8..10).map(home));
+    urls.push("https://data.example.org/other/2".into()); // home host, outside the home path
+    urls.extend((10..12).map(home));
+    urls.push("https://other.example.com/y".into()); // uncovered
+    urls.push("https://files.example.net/b".into()); // mirror after a stray
+    urls.push(home(12));
+    let rows: Vec<(&str, &str)> = urls.iter().map(|u| ("CC0-1.0", u.as_str())).collect();
+    let path = manifest(dir.path(), &rows);
+    for batch in ["1", "2", "3", "8192"] {
+        for threads in ["1", "2"] {
+            let run = audit_json(&[p(&path), "--batch-size", batch, "-j", threads]);
+            let r = run.json();
+            let hosts = &r["summary"]["by_host"];
+            assert_eq!(hosts["data.example.org"], 14, "batch {batch}, -j {threads}: {hosts}");
+            assert_eq!(hosts["files.example.net"], 2, "batch {batch}, -j {threads}: {hosts}");
+            assert_eq!(hosts["other.example.com"], 2, "batch {batch}, -j {threads}: {hosts}");
+            let f = collection_finding(&r, "access-location-scattered").unwrap_or_else(|| panic!("{r}"));
+            let msg = f["message"].as_str().unwrap_or("");
+            assert!(
+                msg.starts_with("3 item(s) are served outside")
+                    && msg.contains("other.example.com (2)")
+                    && msg.contains("data.example.org (1)"),
+                "batch {batch}, -j {threads}: {msg}"
+            );
+        }
+    }
+}
