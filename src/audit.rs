@@ -565,11 +565,12 @@ fn get<'b>(column: &Option<TextColumn<'b>>, i: usize) -> Option<&'b str> {
     column.as_ref().and_then(|c| c.get(i))
 }
 
-/// What a cached judgement is about.
+/// What a cached judgement is about; the value indexes the per-column arrays
+/// ([`Accum::dict_slots`], `dict_values`, `row_slots`).
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    License,
-    Access,
+    License = 0,
+    Access = 1,
 }
 
 /// What the workers of one run share.
@@ -1090,7 +1091,7 @@ impl Accum<'_> {
         }
         for (i, slot) in out.iter_mut().enumerate() {
             if *slot == UNJUDGED {
-                *slot = u32::try_from(self.dict_slot(which, keys.key(i), values, kind)).unwrap_or(UNREAD);
+                *slot = u32::try_from(self.dict_slot(kind, keys.key(i), values)).unwrap_or(UNREAD);
             }
         }
     }
@@ -1173,14 +1174,9 @@ impl Accum<'_> {
     }
 
     /// The verdict slot for a dictionary key (None for a null row), judged on first use in the
-    /// current dictionary and remembered there. `which` is 0 for the license column, 1 for access.
-    fn dict_slot(
-        &mut self,
-        which: usize,
-        key: Option<usize>,
-        values: &arrow_array::StringArray,
-        kind: Kind,
-    ) -> usize {
+    /// current dictionary and remembered there.
+    fn dict_slot(&mut self, kind: Kind, key: Option<usize>, values: &arrow_array::StringArray) -> usize {
+        let which = kind as usize;
         // A key past the dictionary (which Arrow does not build) is judged as a null each time.
         let idx = key.map_or(0, |k| k.saturating_add(1));
         if let Some(&slot) = self.dict_slots[which].get(idx)
