@@ -241,3 +241,102 @@ fn over_a_million_findings_stream_in_flat_memory() {
         "peak RSS grew with findings: {peak_few} kB for 1.2k findings, {peak_many} kB for {rows}"
     );
 }
+
+/// Every finding, every column, as JSON values: from an NDJSON findings file, or read back from a
+/// Parquet one (nulls as JSON null, row and line as numbers).
+fn rows_of(path: &Path) -> Vec<Vec<serde_json::Value>> {
+    const COLUMNS: [&str; 10] =
+        ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"];
+    if path.extension().and_then(|e| e.to_str()) == Some("ndjson") {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        return text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                COLUMNS.iter().map(|c| v[*c].clone()).collect()
+            })
+            .collect();
+    }
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    for b in reader {
+        let b = b.unwrap_or_else(|e| panic!("{e}"));
+        for i in 0..b.num_rows() {
+            let row = COLUMNS
+                .iter()
+                .map(|c| {
+                    let col = b.column_by_name(c).unwrap_or_else(|| panic!("no {c}"));
+                    if col.is_null(i) {
+                        serde_json::Value::Null
+                    } else if let Some(s) = col.as_any().downcast_ref::<StringArray>() {
+                        s.value(i).into()
+                    } else if let Some(n) = col.as_any().downcast_ref::<UInt64Array>() {
+                        n.value(i).into()
+                    } else {
+                        panic!("{c}: unexpected type {}", col.data_type())
+                    }
+                })
+                .collect();
+            out.push(row);
+        }
+    }
+    out
+}
+
+/// The Parquet findings file codes rule, severity, manifest, message and value with its own
+/// dictionary pages. Read back by Parquet's reader, it must hold what the NDJSON file holds, row
+/// by row and column by column: here with more findings than one row group holds, tens of
+/// thousands of distinct values (wide dictionary indices), null values, per-row messages (bad
+/// URLs), waived findings and duplicate ids (written after the rest by another encoder).
+#[test]
+fn parquet_findings_equal_ndjson_findings_in_every_column() {
+    let dir = tempdir();
+    let rows = 200_000;
+    let mut csv = String::from("id,license,url\n");
+    for i in 0..rows {
+        let license = match i % 4 {
+            0 => format!("Mystery License {i}"),
+            1 => "CC-BY-NC-4.0".to_string(),
+            2 => String::new(),
+            _ => "CC-BY-4.0".to_string(),
+        };
+        let url = if i % 997 == 0 {
+            format!("ftp://files.example.org/{i}")
+        } else {
+            format!("https://data.example.org/{i}")
+        };
+        // Every 5000th id repeats the one before it.
+        let id = if i % 5000 == 1 { format!("item-{}", i - 1) } else { format!("item-{i}") };
+        csv.push_str(&format!("{id},{license},{url}\n"));
+    }
+    let manifest = write(dir.path(), "items.csv", csv);
+    write(
+        dir.path(),
+        "dpg-audit.toml",
+        "[[exceptions]]\nrule = \"license-not-approved\"\nitems = [\"item-1?\"]\nreason = \"relicensed upstream\"\n",
+    );
+    let run = |ext: &str| {
+        let out = dir.path().join(format!("findings.{ext}"));
+        let r = audit_json(&[p(&manifest), "-j", "2", "--max-findings", "0", "--findings", p(&out)]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        rows_of(&out)
+    };
+    let from_parquet = run("parquet");
+    let from_ndjson = run("ndjson");
+    assert_eq!(from_parquet.len(), from_ndjson.len());
+    // More than one row group (128Ki findings) of the Parquet file.
+    assert!(from_ndjson.len() > 140_000, "{} findings", from_ndjson.len());
+    if let Some(i) = (0..from_ndjson.len()).find(|&i| from_parquet[i] != from_ndjson[i]) {
+        panic!("finding {i}: {:?} from Parquet, {:?} from NDJSON", from_parquet[i], from_ndjson[i]);
+    }
+    // The cases above are all there.
+    let has = |pred: &dyn Fn(&[serde_json::Value]) -> bool| from_ndjson.iter().any(|r| pred(r));
+    assert!(has(&|r| r[0] == "license-unrecognized" && r[7] == "Mystery License 199996"));
+    assert!(has(&|r| r[0] == "license-missing" && r[7].is_null()));
+    assert!(has(&|r| r[0] == "access-location-invalid"));
+    assert!(has(&|r| r[0] == "duplicate-item-id"));
+    assert!(has(&|r| r[9] == "relicensed upstream"));
+}

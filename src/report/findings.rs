@@ -12,19 +12,29 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::policy::Severity;
+use arrow_array::ArrayRef;
 use arrow_array::builder::{StringBuilder, UInt64Builder};
-use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnDescPtr;
 
 use super::Finding;
+use super::dict_column::{DictBuilder, DictChunk, DictColumnWriter};
 use super::escape::neutralize_csv_cell;
 use crate::error::{Error, Result};
 
 const COLUMNS: [&str; 10] =
     ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"];
+
+/// The Parquet columns of few distinct texts, which [`super::dict_column`] dictionary-codes
+/// (positions in [`COLUMNS`]), and whether each can be null.
+const DICT_COLUMNS: [(usize, bool); 5] = [(0, false), (1, false), (3, true), (6, false), (7, true)];
+/// The others, which Parquet's own column writers encode.
+const ARROW_COLUMNS: [usize; 5] = [2, 4, 5, 8, 9];
 
 /// One finding, borrowed, as a worker holds it while encoding.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +96,16 @@ impl FindingsFormat {
 #[derive(Debug)]
 pub enum Chunk {
     Bytes(Vec<u8>),
-    Batch(RecordBatch),
+    Parquet(Box<ParquetChunk>),
+}
+
+/// A chunk of Parquet findings: the dictionary-coded columns ([`DICT_COLUMNS`]) and Arrow
+/// arrays of the others ([`ARROW_COLUMNS`]), all of `rows` rows.
+#[derive(Debug)]
+pub struct ParquetChunk {
+    dict: [DictChunk; 5],
+    arrow: [ArrayRef; 5],
+    rows: usize,
 }
 
 /// Encodes findings into [`Chunk`]s of a bounded size.
@@ -144,7 +163,7 @@ impl Encoder {
         }
         self.rows = 0;
         match &mut self.columns {
-            Some(c) => c.finish().map(Chunk::Batch),
+            Some(c) => Some(Chunk::Parquet(Box::new(c.finish()))),
             None => Some(Chunk::Bytes(std::mem::take(&mut self.bytes))),
         }
     }
@@ -159,8 +178,80 @@ pub struct FindingsFile {
 }
 
 enum Sink {
-    Parquet(Box<ArrowWriter<File>>),
+    Parquet(Box<ParquetSink>),
     Text(BufWriter<File>),
+}
+
+/// The Parquet findings file: row groups of at least [`ROW_GROUP_ROWS`] findings (whole chunks),
+/// each column written by Parquet's Arrow column writers or by a [`DictColumnWriter`].
+struct ParquetSink {
+    file: SerializedFileWriter<File>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    columns: Vec<ColumnDescPtr>,
+    /// The row group being filled: writers of [`ARROW_COLUMNS`] (made at its first chunk) and
+    /// of [`DICT_COLUMNS`].
+    arrow: Option<Vec<ArrowColumnWriter>>,
+    dict: [DictColumnWriter; 5],
+    rows: usize,
+    row_groups: usize,
+}
+
+impl ParquetSink {
+    fn append(&mut self, chunk: &ParquetChunk) -> parquet::errors::Result<()> {
+        let writers = match &mut self.arrow {
+            Some(w) => w,
+            None => {
+                let all = self.factory.create_column_writers(self.row_groups)?;
+                let mine =
+                    all.into_iter().enumerate().filter(|(i, _)| ARROW_COLUMNS.contains(i)).map(|(_, w)| w);
+                self.arrow.insert(mine.collect())
+            }
+        };
+        for ((writer, &pos), array) in writers.iter_mut().zip(&ARROW_COLUMNS).zip(&chunk.arrow) {
+            for leaf in compute_leaves(self.schema.field(pos), array)? {
+                writer.write(&leaf)?;
+            }
+        }
+        for (writer, column) in self.dict.iter_mut().zip(&chunk.dict) {
+            writer.append(column).map_err(parquet::errors::ParquetError::General)?;
+        }
+        self.rows += chunk.rows;
+        if self.rows >= ROW_GROUP_ROWS {
+            self.flush_row_group()?;
+        }
+        Ok(())
+    }
+
+    fn flush_row_group(&mut self) -> parquet::errors::Result<()> {
+        let Some(writers) = self.arrow.take() else { return Ok(()) };
+        let mut writers = writers.into_iter();
+        let mut dict = self.dict.iter_mut();
+        let mut group = self.file.next_row_group()?;
+        for (pos, column) in self.columns.iter().enumerate() {
+            if DICT_COLUMNS.iter().any(|&(p, _)| p == pos) {
+                let writer = dict.next().ok_or_else(|| internal("a dictionary column writer"))?;
+                let (bytes, close) = writer.finish(column.clone())?;
+                group.append_column(&bytes, close)?;
+            } else {
+                let writer = writers.next().ok_or_else(|| internal("an Arrow column writer"))?;
+                writer.close()?.append_to_row_group(&mut group)?;
+            }
+        }
+        group.close()?;
+        self.rows = 0;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> parquet::errors::Result<()> {
+        self.flush_row_group()?;
+        self.file.close().map(|_| ())
+    }
+}
+
+fn internal(what: &str) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General(format!("internal: {what} is missing"))
 }
 
 impl std::fmt::Debug for FindingsFile {
@@ -179,9 +270,7 @@ impl FindingsFile {
         let sink = match format {
             FindingsFormat::Parquet => {
                 let col = |name: &str| parquet::schema::types::ColumnPath::from(name);
-                let mut props = WriterProperties::builder()
-                    .set_compression(Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+                let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
                 // Item ids, rows and lines are (nearly) unique: a dictionary would only cost hashing.
                 for name in ["item", "row", "line"] {
                     props = props.set_column_dictionary_enabled(col(name), false);
@@ -203,9 +292,23 @@ impl FindingsFile {
                 }
                 props = props.set_column_encoding(col("item"), parquet::basic::Encoding::DELTA_BYTE_ARRAY);
                 let props = props.build();
-                let writer =
-                    ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| write_error(path, &e))?;
-                Sink::Parquet(Box::new(writer))
+                // The Arrow writer only sets the file up (its schema, with the Arrow schema in
+                // the metadata); row groups are put together column by column in ParquetSink.
+                let (file, factory) = ArrowWriter::try_new(file, schema(), Some(props))
+                    .and_then(ArrowWriter::into_serialized_writer)
+                    .map_err(|e| write_error(path, &e))?;
+                let columns = file.schema_descr().columns().to_vec();
+                let dict = DICT_COLUMNS.map(|(_, nullable)| DictColumnWriter::new(nullable));
+                Sink::Parquet(Box::new(ParquetSink {
+                    file,
+                    factory,
+                    schema: schema(),
+                    columns,
+                    arrow: None,
+                    dict,
+                    rows: 0,
+                    row_groups: 0,
+                }))
             }
             FindingsFormat::Csv => {
                 let mut w = BufWriter::with_capacity(1 << 16, file);
@@ -237,7 +340,7 @@ impl FindingsFile {
         self.written += rows as u64;
         let path = &self.path;
         match (&mut self.sink, chunk) {
-            (Sink::Parquet(w), Chunk::Batch(b)) => w.write(&b).map_err(|e| write_error(path, &e)),
+            (Sink::Parquet(w), Chunk::Parquet(c)) => w.append(&c).map_err(|e| write_error(path, &e)),
             (Sink::Text(w), Chunk::Bytes(b)) => w.write_all(&b).map_err(|e| write_error(path, &e)),
             _ => Err(Error::Usage(format!(
                 "--findings {}: internal: chunk of the wrong format",
@@ -250,14 +353,14 @@ impl FindingsFile {
     pub fn finish(self) -> Result<u64> {
         let path = &self.path;
         match self.sink {
-            Sink::Parquet(w) => w.close().map(|_| ()).map_err(|e| write_error(path, &e))?,
+            Sink::Parquet(w) => w.finish().map_err(|e| write_error(path, &e))?,
             Sink::Text(mut w) => w.flush().map_err(|e| write_error(path, &e))?,
         }
         Ok(self.written)
     }
 }
 
-/// Rows per Parquet row group of the findings file.
+/// Rows per Parquet row group of the findings file (at least; a row group ends with a chunk).
 const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 fn write_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
@@ -336,36 +439,43 @@ impl serde::Serialize for NdjsonRow<'_, '_> {
 
 /// Column builders for one Parquet chunk.
 struct Columns {
-    text: [StringBuilder; 8],
+    /// rule, severity, manifest, message, value (as in [`DICT_COLUMNS`]).
+    dict: [DictBuilder; 5],
+    /// item, evidence, waived.
+    text: [StringBuilder; 3],
     row: UInt64Builder,
     line: UInt64Builder,
+    rows: usize,
 }
 
 impl Columns {
     fn new() -> Self {
         Columns {
+            dict: Default::default(),
             text: std::array::from_fn(|_| StringBuilder::new()),
             row: UInt64Builder::new(),
             line: UInt64Builder::new(),
+            rows: 0,
         }
     }
 
     fn push(&mut self, f: &FindingRef) {
-        let [rule, severity, item, manifest, message, value, evidence, waived] = &mut self.text;
-        rule.append_value(f.rule);
-        severity.append_value(f.severity.as_str());
+        let [rule, severity, manifest, message, value] = &mut self.dict;
+        rule.push(Some(f.rule));
+        severity.push(Some(f.severity.as_str()));
+        manifest.push(f.manifest);
+        message.push(Some(f.message));
+        value.push(f.value);
+        let [item, evidence, waived] = &mut self.text;
         item.append_option(f.item);
-        manifest.append_option(f.manifest);
-        message.append_value(f.message);
-        value.append_option(f.value);
         evidence.append_option(f.evidence);
         waived.append_option(f.waived);
         self.row.append_option(f.row);
         self.line.append_option(f.line);
+        self.rows += 1;
     }
 
-    fn finish(&mut self) -> Option<RecordBatch> {
-        let [rule, severity, item, manifest, message, value, evidence, waived] = &mut self.text;
+    fn finish(&mut self) -> ParquetChunk {
         // `finish` leaves an empty builder; the next chunk starts at this one's size instead of
         // growing from nothing again.
         let col = |b: &mut StringBuilder| {
@@ -374,19 +484,17 @@ impl Columns {
             *b = StringBuilder::with_capacity(rows, bytes);
             Arc::new(array) as ArrayRef
         };
-        let columns: Vec<ArrayRef> = vec![
-            col(rule),
-            col(severity),
-            col(item),
-            col(manifest),
-            Arc::new(self.row.finish()),
-            Arc::new(self.line.finish()),
-            col(message),
-            col(value),
-            col(evidence),
-            col(waived),
-        ];
-        // Cannot fail: every push appends to every builder, in the schema's types.
-        RecordBatch::try_new(schema(), columns).ok()
+        let [item, evidence, waived] = &mut self.text;
+        ParquetChunk {
+            dict: std::array::from_fn(|i| self.dict[i].take()),
+            arrow: [
+                col(item),
+                Arc::new(self.row.finish()),
+                Arc::new(self.line.finish()),
+                col(evidence),
+                col(waived),
+            ],
+            rows: std::mem::take(&mut self.rows),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The report: one model, built once by the audit and rendered by each format. The core never
 //! prints; renderers write to any `Write`.
 
+mod dict_column;
 pub mod escape;
 pub mod findings;
 pub mod github;
