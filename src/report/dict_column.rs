@@ -56,6 +56,7 @@ pub struct DictBuilder {
     /// are compared before the key is reused, since a freed text's address can come back with
     /// other bytes.
     by_addr: FxHashMap<(usize, usize), u32>,
+    last: Option<((usize, usize), u32)>,
 }
 
 impl DictBuilder {
@@ -65,9 +66,15 @@ impl DictBuilder {
             return;
         };
         let addr = (text.as_ptr() as usize, text.len());
-        if let Some(&k) = self.by_addr.get(&addr)
+        // The text of the row before (a manifest's name, a rule's code) needs no lookup.
+        let seen = match self.last {
+            Some((a, k)) if a == addr => Some(k),
+            _ => self.by_addr.get(&addr).copied(),
+        };
+        if let Some(k) = seen
             && self.chunk.text(k as usize) == text.as_bytes()
         {
+            self.last = Some((addr, k));
             self.chunk.keys.push(k);
             return;
         }
@@ -76,12 +83,14 @@ impl DictBuilder {
         self.chunk.bytes.extend_from_slice(text.as_bytes());
         self.chunk.ends.push(self.chunk.bytes.len());
         self.by_addr.insert(addr, k);
+        self.last = Some((addr, k));
         self.chunk.keys.push(k);
     }
 
     /// Hands over the chunk built so far; the next one starts at this one's size.
     pub fn take(&mut self) -> DictChunk {
         self.by_addr.clear();
+        self.last = None;
         let c = &self.chunk;
         let next = DictChunk {
             keys: Vec::with_capacity(c.keys.len()),
@@ -298,19 +307,35 @@ fn rle_hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
 }
 
 /// Bit-packed runs of at most 63 groups of 8 (the longest a one-byte header can announce, which
-/// every reader accepts), values packed from the least significant bit.
+/// every reader accepts), values packed from the least significant bit. A group of 8 values is
+/// exactly `width` bytes: it is packed into a u128 (8 x at most 16 bits) or, wider, two u128s.
 fn bit_packed(values: &[u32], width: u8, out: &mut Vec<u8>) {
+    let w = u32::from(width);
     for run in values.chunks(63 * 8) {
         let groups = run.len().div_ceil(8);
         varint(((groups as u64) << 1) | 1, out);
-        let (mut acc, mut bits) = (0u64, 0u32);
-        for k in 0..groups * 8 {
-            acc |= u64::from(run.get(k).copied().unwrap_or(0)) << bits;
-            bits += u32::from(width);
-            while bits >= 8 {
-                out.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
+        out.reserve(groups * usize::from(width));
+        for g in 0..groups {
+            let mut group = [0u32; 8];
+            let part = &run[g * 8..run.len().min(g * 8 + 8)];
+            group[..part.len()].copy_from_slice(part);
+            let (mut lo, mut hi) = (0u128, 0u128);
+            for (k, &v) in group.iter().enumerate() {
+                let at = k as u32 * w;
+                if at < 128 {
+                    lo |= u128::from(v) << at;
+                    if at + w > 128 {
+                        hi |= u128::from(v) >> (128 - at);
+                    }
+                } else {
+                    hi |= u128::from(v) << (at - 128);
+                }
+            }
+            let bytes = usize::from(width);
+            let lo = lo.to_le_bytes();
+            out.extend_from_slice(&lo[..bytes.min(16)]);
+            if bytes > 16 {
+                out.extend_from_slice(&hi.to_le_bytes()[..bytes - 16]);
             }
         }
     }
