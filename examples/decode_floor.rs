@@ -8,8 +8,10 @@
 //!
 //! Columns: those of `license`, `license_version`, `license_url`, `url`, `access`, `id`
 //! that the file has (exact names, as the generator writes them; dpg-audit finds the same ones by
-//! name). Row groups are dealt out round-robin to the threads; each thread opens the file and
-//! decodes its row groups batch by batch, like dpg-audit's workers. Every value's bytes are
+//! name). Each thread takes the next row group not yet taken (as dpg-audit's workers take the
+//! next unit), opens the file and decodes the group batch by batch. (Dealing the groups out
+//! round-robin instead left one thread idle at the end: a floor about 10% slower than this one.)
+//! Every value's bytes are
 //! folded into a checksum so the decoding cannot be optimized away. Prints rows, values and the
 //! checksum.
 
@@ -17,6 +19,7 @@ use std::error::Error;
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -145,13 +148,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let groups = meta.metadata().num_row_groups();
     let threads = args.threads as usize;
 
+    let next_group = AtomicUsize::new(0);
     let tallies = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (meta, mask, path) = (meta.clone(), mask.clone(), &args.path);
+            .map(|_| {
+                let (meta, mask, path, next_group) = (meta.clone(), mask.clone(), &args.path, &next_group);
                 scope.spawn(move || -> Result<Tally, String> {
                     let mut tally = Tally::default();
-                    for rg in (t..groups).step_by(threads) {
+                    loop {
+                        let rg = next_group.fetch_add(1, Ordering::Relaxed);
+                        if rg >= groups {
+                            break;
+                        }
                         // One reader per row group, as dpg-audit's workers do.
                         let file = File::open(path).map_err(|e| e.to_string())?;
                         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
