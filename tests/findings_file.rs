@@ -11,6 +11,15 @@ use common::{audit_json, batch, p, tempdir, write, write_parquet};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 
+/// The record batches of a Parquet findings file, as Parquet's own reader decodes them.
+fn parquet_batches(path: &Path) -> Vec<arrow_array::RecordBatch> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    reader.map(|b| b.unwrap_or_else(|e| panic!("{e}"))).collect()
+}
+
 /// (rule, item, row) of every finding in a findings file.
 fn keys_of(path: &Path) -> Vec<(String, String, u64)> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
@@ -38,13 +47,8 @@ fn keys_of(path: &Path) -> Vec<(String, String, u64)> {
             })
             .collect(),
         _ => {
-            let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                .and_then(|b| b.build())
-                .unwrap_or_else(|e| panic!("{e}"));
             let mut out = Vec::new();
-            for b in reader {
-                let b = b.unwrap_or_else(|e| panic!("{e}"));
+            for b in parquet_batches(path) {
                 let col = |name: &str| b.column_by_name(name).unwrap_or_else(|| panic!("no {name}")).clone();
                 let rule = col("rule");
                 let rule = rule.as_any().downcast_ref::<StringArray>().unwrap_or_else(|| panic!("rule type"));
@@ -257,13 +261,8 @@ fn rows_of(path: &Path) -> Vec<Vec<serde_json::Value>> {
             })
             .collect();
     }
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
-    for b in reader {
-        let b = b.unwrap_or_else(|e| panic!("{e}"));
+    for b in parquet_batches(path) {
         for i in 0..b.num_rows() {
             let row = COLUMNS
                 .iter()
