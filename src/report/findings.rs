@@ -276,8 +276,8 @@ impl FindingsFile {
                     props = props.set_column_dictionary_enabled(col(name), false);
                 }
                 // Min/max only where a reader can skip by them: rows (and lines) ascend, and ids
-                // often do. Every row group holds every rule and severity, and free text is never
-                // a range; computing min/max there compared every value once more.
+                // often do. (Evidence and waiver texts are never a range; the dictionary-coded
+                // columns, written apart, keep none either.)
                 props = props.set_statistics_enabled(EnabledStatistics::None);
                 for name in ["item", "row", "line"] {
                     props = props.set_column_statistics_enabled(col(name), EnabledStatistics::Page);
@@ -445,7 +445,6 @@ struct Columns {
     text: [StringBuilder; 3],
     row: UInt64Builder,
     line: UInt64Builder,
-    rows: usize,
 }
 
 impl Columns {
@@ -455,7 +454,6 @@ impl Columns {
             text: std::array::from_fn(|_| StringBuilder::new()),
             row: UInt64Builder::new(),
             line: UInt64Builder::new(),
-            rows: 0,
         }
     }
 
@@ -472,7 +470,6 @@ impl Columns {
         waived.append_option(f.waived);
         self.row.append_option(f.row);
         self.line.append_option(f.line);
-        self.rows += 1;
     }
 
     fn finish(&mut self) -> ParquetChunk {
@@ -485,6 +482,7 @@ impl Columns {
             Arc::new(array) as ArrayRef
         };
         let [item, evidence, waived] = &mut self.text;
+        let rows = self.row.values_slice().len();
         ParquetChunk {
             dict: std::array::from_fn(|i| self.dict[i].take()),
             arrow: [
@@ -494,7 +492,7 @@ impl Columns {
                 col(evidence),
                 col(waived),
             ],
-            rows: std::mem::take(&mut self.rows),
+            rows,
         }
     }
 }
