@@ -32,6 +32,9 @@ use crate::report::{Collection, Finding, Group, Report, Summary, Tool, Verdict};
 /// threads x batch stays a few MB.
 pub const DEFAULT_BATCH_SIZE: usize = 8192;
 
+/// The finding of an item without an access URL.
+const NO_URL: &str = "no access URL for the item";
+
 /// Distinct values remembered across workers, and per worker. Real license columns hold a few
 /// hundred distinct strings; the caps only matter for columns of unique free text. A worker
 /// starts over between batches (its slots are held for a whole batch), so it may hold up to two
@@ -608,6 +611,8 @@ impl LicenseCache {
 struct LocalVerdict {
     verdict: Arc<Judgement>,
     groups: Vec<usize>,
+    /// The kind of its first finding; the others' follow (see [`Accum::new_kinds`]).
+    kinds: u64,
     /// The value as findings quote it.
     value: Option<String>,
 }
@@ -712,6 +717,8 @@ struct Accum<'a> {
     dict_values: [Option<arrow_array::StringArray>; 2],
     /// Per batch: each row's license and access verdict slots.
     row_slots: [Vec<u32>; 2],
+    /// The next finding kind to hand out (see [`Accum::new_kinds`]).
+    next_kind: u64,
 }
 
 /// A worker's findings: their groups (counts and examples), the first `max_findings` kept for
@@ -768,7 +775,20 @@ impl<'a> Accum<'a> {
             dict_slots: Default::default(),
             dict_values: Default::default(),
             row_slots: Default::default(),
+            next_kind: 0,
         }
+    }
+
+    /// `n` new finding kinds (the first; the others follow it). A kind names a finding's rule,
+    /// severity, message and value for the findings file's encoder, which keeps a kind's texts
+    /// once per chunk without comparing them again. So a kind is handed out once per worker
+    /// and for texts that never change: a judged value's findings (a verdict is never
+    /// modified, and one judged again after the cache starts over gets new kinds), or a fixed
+    /// message. Per-row texts get none.
+    fn new_kinds(&mut self, n: usize) -> u64 {
+        let first = self.next_kind;
+        self.next_kind += n as u64;
+        first
     }
 
     fn label(&mut self, label: &str) -> usize {
@@ -816,7 +836,16 @@ impl Recorder<'_> {
     /// Counts a finding in its group, and keeps it when it is among the first `max_findings`.
     /// Returns false when an exception waives it (it is counted in a waived group instead).
     /// Borrows everything: a finding that is only counted and encoded allocates nothing.
-    fn record(&mut self, group: usize, at: &At, message: &str, value: Option<&str>) -> bool {
+    /// `kind` names (group's rule and severity, message, value) for the findings file: see
+    /// [`Accum::new_kinds`].
+    fn record(
+        &mut self,
+        group: usize,
+        at: &At,
+        message: &str,
+        value: Option<&str>,
+        kind: Option<u64>,
+    ) -> bool {
         let (manifest, row) = (at.manifest, at.row);
         let mut digits = [0u8; 20];
         let item = at.item(&mut digits);
@@ -854,6 +883,8 @@ impl Recorder<'_> {
                 value,
                 evidence: at.evidence,
                 waived: waived.and_then(|x| self.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
+                kind,
+                manifest_index: Some(manifest),
             });
             if out.encoder.len() >= CHUNK_ROWS
                 && let Err(e) = out.send_chunk()
@@ -927,7 +958,7 @@ impl Accum<'_> {
         // bytes then spares every row its own.
         let urls_visible =
             url.as_ref().and_then(TextColumn::value_bytes).is_some_and(crate::policy::url::all_visible);
-        let mut url_groups: [Option<usize>; 9] = [None; 9];
+        let mut url_groups: [Option<(usize, Option<u64>)>; 9] = [None; 9];
         let at = |i: usize| At {
             manifest: m,
             row: batch.first_row + i as u64,
@@ -947,7 +978,7 @@ impl Accum<'_> {
                         p.kind,
                         &p.message,
                     );
-                    if self.rec.record(g, &at(i), &p.message, None) {
+                    if self.rec.record(g, &at(i), &p.message, None, None) {
                         self.items_with_errors += 1;
                     }
                 }
@@ -1006,26 +1037,28 @@ impl Accum<'_> {
                     },
                 };
                 if let Some((rule, detail, slot)) = problem {
-                    let g = match url_groups[slot] {
-                        Some(g) => g,
+                    let (g, kind) = match url_groups[slot] {
+                        Some(found) => found,
                         None => {
                             let (key, message) = match detail {
                                 Some((_, p)) => (p.describe(), format!("the access URL {}", p.describe())),
-                                None => ("no url", "no access URL for the item".to_string()),
+                                None => ("no url", NO_URL.to_string()),
                             };
                             let g = self.rec.group(rule, self.policy.profile.severity(rule), key, &message);
-                            url_groups[slot] = Some(g);
-                            g
+                            // A missing URL's finding has fixed texts; an invalid one quotes it.
+                            let kind = detail.is_none().then(|| self.new_kinds(1));
+                            url_groups[slot] = Some((g, kind));
+                            (g, kind)
                         }
                     };
-                    let (msg, value) = match detail {
+                    let active = match detail {
                         Some((u, p)) => {
                             let shown = quote(u);
-                            (format!("access URL `{shown}` {}", p.describe()), Some(shown))
+                            let msg = format!("access URL `{shown}` {}", p.describe());
+                            self.rec.record(g, &at(i), &msg, Some(&shown), None)
                         }
-                        None => ("no access URL for the item".to_string(), None),
+                        None => self.rec.record(g, &at(i), NO_URL, None, kind),
                     };
-                    let active = self.rec.record(g, &at(i), &msg, value.as_deref());
                     has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
                 }
             }
@@ -1168,7 +1201,8 @@ impl Accum<'_> {
         let slot = self.verdicts.len();
         let label_bits = label.map_or(0, |l| u32::try_from(l + 1).unwrap_or(0) & LABEL_BITS);
         self.slot_bits.push(label_bits | if groups.is_empty() { 0 } else { NOISY });
-        self.verdicts.push(LocalVerdict { verdict, groups, value });
+        let kinds = self.new_kinds(groups.len());
+        self.verdicts.push(LocalVerdict { verdict, groups, kinds, value });
         self.local.insert(key, slot);
         slot
     }
@@ -1197,8 +1231,8 @@ impl Accum<'_> {
     fn record_verdict(&mut self, slot: usize, at: &At) -> bool {
         let lv = &self.verdicts[slot];
         let mut has_error = false;
-        for (&g, spec) in lv.groups.iter().zip(&lv.verdict.findings) {
-            let active = self.rec.record(g, at, &spec.message, lv.value.as_deref());
+        for ((&g, spec), kind) in lv.groups.iter().zip(&lv.verdict.findings).zip(lv.kinds..) {
+            let active = self.rec.record(g, at, &spec.message, lv.value.as_deref(), Some(kind));
             has_error |= active && spec.severity == Severity::Error;
         }
         has_error
@@ -1298,6 +1332,8 @@ fn build_report(
                 value: Some(&value),
                 evidence: None,
                 waived: waived.and_then(|x| policy.exceptions.get(x)).map(|e| e.reason.as_str()),
+                kind: None,
+                manifest_index: Some(d.manifest),
             };
             enc.push(&f);
             if enc.len() >= CHUNK_ROWS {
@@ -1335,7 +1371,7 @@ fn build_report(
         acc.rec.out = None;
         for d in &dups {
             let at = At { manifest: d.manifest, row: d.row, line: None, id: Some(&d.id), evidence: None };
-            acc.rec.record(g, &at, &dup_message(d), Some(&quote(&d.id)));
+            acc.rec.record(g, &at, &dup_message(d), Some(&quote(&d.id)), None);
         }
         // Count the duplicates that were not kept in memory (waived ones are counted by record).
         let shown = dups.len() as u64;

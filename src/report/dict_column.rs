@@ -6,12 +6,13 @@
 //! findings writer's time (0.08 of 0.135 s). Here the work is split so that it is paid once per
 //! distinct text instead:
 //!
-//! - a worker's [`DictBuilder`] numbers the texts of its chunk as it encodes them, finding a text
-//!   it has seen by its address (findings borrow their message and value from the verdict they
-//!   come from, so the same text comes back at the same address; the bytes are still compared,
-//!   the address is only where to look);
-//! - the writer thread's [`DictColumnWriter`] merges a chunk's distinct texts into the row
-//!   group's dictionary (one hash each), renumbers the rows through that small map, and encodes
+//! - a worker's [`DictBuilder`] numbers the entries of its chunk as it encodes them. The caller
+//!   names each entry with an id that always comes with the same texts (a verdict's finding, a
+//!   manifest), so a row whose id was seen costs one lookup of a number: no text is hashed or
+//!   compared. Several columns can share one builder when one id settles all their texts (rule,
+//!   severity, message and value all follow from the verdict a finding comes from).
+//! - the writer thread's [`DictColumnWriter`] merges a chunk's entries into the row group's
+//!   dictionary (one hash per entry), renumbers the rows through that small map, and encodes
 //!   one data page per chunk; the dictionary page goes first when the row group is written.
 //!
 //! The pages are Parquet format v1 data pages with RLE_DICTIONARY indices and RLE definition
@@ -29,75 +30,136 @@ use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 use rustc_hash::FxHashMap;
 
-/// The key of a null row in a [`DictChunk`].
+/// A null entry's place in [`DictColumnWriter`]'s renumbering.
 const NULL: u32 = u32::MAX;
 
-/// One column of an encoded chunk: per row a key into the chunk's own dictionary.
+/// Marks a null entry in [`Texts::spans`].
+const NULL_SPAN: (usize, usize) = (usize::MAX, 0);
+
+/// One column's text for each entry of a chunk (or null).
 #[derive(Debug, Default)]
-pub struct DictChunk {
-    keys: Vec<u32>,
-    /// Text `k` is `bytes[ends[k - 1]..ends[k]]` (from 0 for the first).
-    ends: Vec<usize>,
+pub struct Texts {
+    /// Entry `k` is `bytes[start..end]`, or null for [`NULL_SPAN`].
+    spans: Vec<(usize, usize)>,
     bytes: Vec<u8>,
 }
 
-impl DictChunk {
-    fn text(&self, k: usize) -> &[u8] {
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
-        &self.bytes[start..self.ends[k]]
+impl Texts {
+    fn push(&mut self, text: Option<&str>) {
+        match text {
+            Some(t) => {
+                let start = self.bytes.len();
+                self.bytes.extend_from_slice(t.as_bytes());
+                self.spans.push((start, self.bytes.len()));
+            }
+            None => self.spans.push(NULL_SPAN),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn get(&self, k: usize) -> Option<&[u8]> {
+        let (start, end) = self.spans[k];
+        (start != NULL_SPAN.0).then(|| &self.bytes[start..end])
     }
 }
 
-/// Worker side: builds one column of a chunk.
-#[derive(Debug, Default)]
-pub struct DictBuilder {
-    chunk: DictChunk,
-    /// (address, length) of a text pushed before -> its key. Only a place to look: the bytes
-    /// are compared before the key is reused, since a freed text's address can come back with
-    /// other bytes.
-    by_addr: FxHashMap<(usize, usize), u32>,
-    last: Option<((usize, usize), u32)>,
+/// `N` columns of an encoded chunk: per row a key into the chunk's entries, and each column's
+/// text per entry.
+#[derive(Debug)]
+pub struct DictChunk<const N: usize> {
+    keys: Vec<u32>,
+    texts: [Texts; N],
 }
 
-impl DictBuilder {
-    pub fn push(&mut self, text: Option<&str>) {
-        let Some(text) = text else {
-            self.chunk.keys.push(NULL);
-            return;
-        };
-        let addr = (text.as_ptr() as usize, text.len());
-        // The text of the row before (a manifest's name, a rule's code) needs no lookup.
-        let seen = match self.last {
-            Some((a, k)) if a == addr => Some(k),
-            _ => self.by_addr.get(&addr).copied(),
-        };
-        if let Some(k) = seen
-            && self.chunk.text(k as usize) == text.as_bytes()
-        {
-            self.last = Some((addr, k));
-            self.chunk.keys.push(k);
-            return;
+impl<const N: usize> DictChunk<N> {
+    pub fn keys(&self) -> &[u32] {
+        &self.keys
+    }
+
+    pub fn texts(&self) -> &[Texts; N] {
+        &self.texts
+    }
+}
+
+/// Worker side: builds `N` columns of a chunk whose rows are named by ids.
+#[derive(Debug)]
+pub struct DictBuilder<const N: usize> {
+    keys: Vec<u32>,
+    texts: [Texts; N],
+    /// Id of an entry pushed before -> its key.
+    by_id: FxHashMap<u64, u32>,
+    last: Option<(u64, u32)>,
+}
+
+impl<const N: usize> Default for DictBuilder<N> {
+    fn default() -> Self {
+        DictBuilder {
+            keys: Vec::new(),
+            texts: std::array::from_fn(|_| Texts::default()),
+            by_id: Default::default(),
+            last: None,
         }
+    }
+}
+
+impl<const N: usize> DictBuilder<N> {
+    /// Adds a row with these texts. `id`, when given, names them: the caller makes sure an id
+    /// never comes back with other texts, so a row with an id seen before in this chunk reuses
+    /// its entry without looking at the texts. Without an id the texts get an entry of their own.
+    pub fn push(&mut self, id: Option<u64>, texts: [Option<&str>; N]) {
+        let Some(id) = id else {
+            self.add(texts);
+            return;
+        };
+        let seen = match self.last {
+            Some((last, k)) if last == id => Some(k),
+            _ => self.by_id.get(&id).copied(),
+        };
+        let k = match seen {
+            Some(k) => {
+                debug_assert!(
+                    (0..N).all(|c| self.texts[c].get(k as usize) == texts[c].map(str::as_bytes)),
+                    "id {id} came back with other texts"
+                );
+                self.keys.push(k);
+                k
+            }
+            None => {
+                let k = self.add(texts);
+                self.by_id.insert(id, k);
+                k
+            }
+        };
+        self.last = Some((id, k));
+    }
+
+    fn add(&mut self, texts: [Option<&str>; N]) -> u32 {
         // A chunk holds at most CHUNK_ROWS rows, so its keys fit in u32 with room to spare.
-        let k = u32::try_from(self.chunk.ends.len()).unwrap_or(NULL - 1);
-        self.chunk.bytes.extend_from_slice(text.as_bytes());
-        self.chunk.ends.push(self.chunk.bytes.len());
-        self.by_addr.insert(addr, k);
-        self.last = Some((addr, k));
-        self.chunk.keys.push(k);
+        let k = u32::try_from(self.texts[0].len()).unwrap_or(u32::MAX);
+        for (column, text) in self.texts.iter_mut().zip(texts) {
+            column.push(text);
+        }
+        self.keys.push(k);
+        k
     }
 
     /// Hands over the chunk built so far; the next one starts at this one's size.
-    pub fn take(&mut self) -> DictChunk {
-        self.by_addr.clear();
+    pub fn take(&mut self) -> DictChunk<N> {
+        self.by_id.clear();
         self.last = None;
-        let c = &self.chunk;
         let next = DictChunk {
-            keys: Vec::with_capacity(c.keys.len()),
-            ends: Vec::with_capacity(c.ends.len()),
-            bytes: Vec::with_capacity(c.bytes.len()),
+            keys: Vec::with_capacity(self.keys.len()),
+            texts: std::array::from_fn(|c| Texts {
+                spans: Vec::with_capacity(self.texts[c].spans.len()),
+                bytes: Vec::with_capacity(self.texts[c].bytes.len()),
+            }),
         };
-        std::mem::replace(&mut self.chunk, next)
+        let keys = std::mem::replace(&mut self.keys, next.keys);
+        let texts = std::mem::replace(&mut self.texts, next.texts);
+        DictChunk { keys, texts }
     }
 }
 
@@ -145,11 +207,14 @@ impl DictColumnWriter {
         }
     }
 
-    /// Adds a chunk's rows as one data page.
-    pub fn append(&mut self, chunk: &DictChunk) -> Result<(), String> {
+    /// Adds a chunk's rows (`keys` into the entries of `texts`) as one data page.
+    pub fn append(&mut self, keys: &[u32], texts: &Texts) -> Result<(), String> {
         self.remap.clear();
-        for k in 0..chunk.ends.len() {
-            let text = chunk.text(k);
+        for k in 0..texts.len() {
+            let Some(text) = texts.get(k) else {
+                self.remap.push(NULL);
+                continue;
+            };
             let id = match self.index.get(text) {
                 Some(&id) => id,
                 None => {
@@ -166,15 +231,16 @@ impl DictColumnWriter {
         }
         self.indices.clear();
         self.levels.clear();
-        for &k in &chunk.keys {
-            if k == NULL {
+        for &k in keys {
+            let id = self.remap.get(k as usize).copied().ok_or("internal: a key past the chunk's entries")?;
+            if id == NULL {
                 if !self.nullable {
                     return Err("internal: a null in a column that has none".into());
                 }
                 self.levels.push(0);
             } else {
                 self.levels.push(1);
-                self.indices.push(self.remap[k as usize]);
+                self.indices.push(id);
             }
         }
         // A v1 data page: definition levels (length-prefixed) for a nullable column, then the
@@ -190,7 +256,7 @@ impl DictColumnWriter {
         self.page.push(width);
         rle_hybrid(&self.indices, width, &mut self.page);
         let compressed = self.snappy.compress_vec(&self.page).map_err(|e| e.to_string())?;
-        let rows = u32::try_from(chunk.keys.len()).map_err(|_| "a chunk over 4G rows".to_string())?;
+        let rows = u32::try_from(keys.len()).map_err(|_| "a chunk over 4G rows".to_string())?;
         self.pages.push(DataPage { compressed: compressed.into(), uncompressed: self.page.len(), rows });
         self.rows += u64::from(rows);
         Ok(())
@@ -425,28 +491,62 @@ mod tests {
         assert_eq!(out.len(), 4);
     }
 
+    /// Each row's texts, read back through its key.
+    fn rows<const N: usize>(chunk: &DictChunk<N>) -> Vec<[Option<&[u8]>; N]> {
+        chunk.keys.iter().map(|&k| std::array::from_fn(|c| chunk.texts[c].get(k as usize))).collect()
+    }
+
     #[test]
-    fn builder_finds_a_reused_address_with_other_bytes_is_a_new_text() {
-        let mut b = DictBuilder::default();
-        let kept = String::from("kept");
-        b.push(Some(&kept));
-        b.push(None);
-        b.push(Some(&kept));
-        // The same address and length, other bytes: must not get the old key.
-        let mut s = String::from("abcd");
-        b.push(Some(&s));
-        s.replace_range(.., "wxyz");
-        b.push(Some(&s));
-        b.push(Some("kept"));
+    fn builder_keeps_one_entry_per_id_and_one_per_row_without() {
+        let mut b = DictBuilder::<2>::default();
+        b.push(Some(7), [Some("rule-a"), Some("value")]);
+        b.push(None, [Some("rule-a"), Some("value")]);
+        b.push(Some(9), [Some("rule-b"), None]);
+        b.push(Some(7), [Some("rule-a"), Some("value")]);
+        b.push(Some(9), [Some("rule-b"), None]);
         let chunk = b.take();
-        let texts: Vec<Option<&[u8]>> =
-            chunk.keys.iter().map(|&k| (k != NULL).then(|| chunk.text(k as usize))).collect();
+        assert_eq!(chunk.keys, vec![0, 1, 2, 0, 2], "ids 7 and 9 reuse their entries; no id, a new one");
         assert_eq!(
-            texts,
-            vec![Some(&b"kept"[..]), None, Some(b"kept"), Some(b"abcd"), Some(b"wxyz"), Some(b"kept")]
+            rows(&chunk),
+            vec![
+                [Some(&b"rule-a"[..]), Some(&b"value"[..])],
+                [Some(b"rule-a"), Some(b"value")],
+                [Some(b"rule-b"), None],
+                [Some(b"rule-a"), Some(b"value")],
+                [Some(b"rule-b"), None],
+            ]
         );
-        assert_eq!(chunk.keys[0], chunk.keys[2], "the same text at the same address is one entry");
-        assert!(b.take().keys.is_empty());
+        // The next chunk starts with no entries: a known id is added again, with key 0.
+        b.push(Some(9), [Some("rule-b"), None]);
+        let next = b.take();
+        assert_eq!(next.keys, vec![0]);
+        assert_eq!(rows(&next), vec![[Some(&b"rule-b"[..]), None]]);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "came back with other texts")]
+    fn builder_catches_an_id_reused_for_other_texts_in_debug_builds() {
+        let mut b = DictBuilder::<1>::default();
+        b.push(Some(1), [Some("one")]);
+        b.push(Some(1), [Some("two")]);
+    }
+
+    #[test]
+    fn writer_renumbers_entries_into_one_dictionary_and_keeps_nulls() {
+        let mut b = DictBuilder::<1>::default();
+        for (id, text) in [(1, Some("b")), (2, None), (3, Some("a")), (1, Some("b")), (4, Some("b"))] {
+            b.push(Some(id), [text]);
+        }
+        let chunk = b.take();
+        let mut w = DictColumnWriter::new(true);
+        assert_eq!(w.append(chunk.keys(), &chunk.texts()[0]), Ok(()));
+        // Entries "b" (ids 1 and 4) are one dictionary text; the null entry is a null row.
+        assert_eq!(w.distinct, 2);
+        assert_eq!(w.indices, vec![0, 1, 0, 0]);
+        assert_eq!(w.levels, vec![1, 0, 1, 1, 1]);
+        let mut strict = DictColumnWriter::new(false);
+        assert!(strict.append(chunk.keys(), &chunk.texts()[0]).is_err(), "a null in a required column");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
 
 use super::Finding;
-use super::dict_column::{DictBuilder, DictChunk, DictColumnWriter};
+use super::dict_column::{DictBuilder, DictChunk, DictColumnWriter, Texts};
 use super::escape::neutralize_csv_cell;
 use crate::error::{Error, Result};
 
@@ -49,6 +49,13 @@ pub struct FindingRef<'a> {
     pub value: Option<&'a str>,
     pub evidence: Option<&'a str>,
     pub waived: Option<&'a str>,
+    /// Names the rule, severity, message and value together for the Parquet encoder: findings
+    /// of one kind have the same four texts, which a chunk then holds once. The auditor numbers
+    /// kinds so that a number never comes back with other texts. None: texts of this finding
+    /// alone.
+    pub kind: Option<u64>,
+    /// The manifest's position in the run, naming its text the same way.
+    pub manifest_index: Option<usize>,
 }
 
 impl<'a> From<&'a Finding> for FindingRef<'a> {
@@ -64,6 +71,8 @@ impl<'a> From<&'a Finding> for FindingRef<'a> {
             value: f.value.as_deref(),
             evidence: f.evidence.as_deref(),
             waived: f.waived.as_deref(),
+            kind: None,
+            manifest_index: None,
         }
     }
 }
@@ -103,9 +112,26 @@ pub enum Chunk {
 /// arrays of the others ([`ARROW_COLUMNS`]), all of `rows` rows.
 #[derive(Debug)]
 pub struct ParquetChunk {
-    dict: [DictChunk; 5],
+    /// Rule, severity, message and value, keyed by the findings' kinds.
+    kinds: DictChunk<4>,
+    manifest: DictChunk<1>,
     arrow: [ArrayRef; 5],
     rows: usize,
+}
+
+impl ParquetChunk {
+    /// Rows' keys and entry texts of each column in [`DICT_COLUMNS`], in that order.
+    fn dict_columns(&self) -> [(&[u32], &Texts); 5] {
+        let [rule, severity, message, value] = self.kinds.texts();
+        let keys = self.kinds.keys();
+        [
+            (keys, rule),
+            (keys, severity),
+            (self.manifest.keys(), &self.manifest.texts()[0]),
+            (keys, message),
+            (keys, value),
+        ]
+    }
 }
 
 /// Encodes findings into [`Chunk`]s of a bounded size.
@@ -213,8 +239,8 @@ impl ParquetSink {
                 writer.write(&leaf)?;
             }
         }
-        for (writer, column) in self.dict.iter_mut().zip(&chunk.dict) {
-            writer.append(column).map_err(parquet::errors::ParquetError::General)?;
+        for (writer, (keys, texts)) in self.dict.iter_mut().zip(chunk.dict_columns()) {
+            writer.append(keys, texts).map_err(parquet::errors::ParquetError::General)?;
         }
         self.rows += chunk.rows;
         if self.rows >= ROW_GROUP_ROWS {
@@ -439,8 +465,9 @@ impl serde::Serialize for NdjsonRow<'_, '_> {
 
 /// Column builders for one Parquet chunk.
 struct Columns {
-    /// rule, severity, manifest, message, value (as in [`DICT_COLUMNS`]).
-    dict: [DictBuilder; 5],
+    /// Rule, severity, message and value, by the findings' kinds.
+    kinds: DictBuilder<4>,
+    manifest: DictBuilder<1>,
     /// item, evidence, waived.
     text: [StringBuilder; 3],
     row: UInt64Builder,
@@ -450,7 +477,8 @@ struct Columns {
 impl Columns {
     fn new() -> Self {
         Columns {
-            dict: Default::default(),
+            kinds: DictBuilder::default(),
+            manifest: DictBuilder::default(),
             text: std::array::from_fn(|_| StringBuilder::new()),
             row: UInt64Builder::new(),
             line: UInt64Builder::new(),
@@ -458,12 +486,8 @@ impl Columns {
     }
 
     fn push(&mut self, f: &FindingRef) {
-        let [rule, severity, manifest, message, value] = &mut self.dict;
-        rule.push(Some(f.rule));
-        severity.push(Some(f.severity.as_str()));
-        manifest.push(f.manifest);
-        message.push(Some(f.message));
-        value.push(f.value);
+        self.kinds.push(f.kind, [Some(f.rule), Some(f.severity.as_str()), Some(f.message), f.value]);
+        self.manifest.push(f.manifest_index.map(|m| m as u64), [f.manifest]);
         let [item, evidence, waived] = &mut self.text;
         item.append_option(f.item);
         evidence.append_option(f.evidence);
@@ -484,7 +508,8 @@ impl Columns {
         let [item, evidence, waived] = &mut self.text;
         let rows = self.row.values_slice().len();
         ParquetChunk {
-            dict: std::array::from_fn(|i| self.dict[i].take()),
+            kinds: self.kinds.take(),
+            manifest: self.manifest.take(),
             arrow: [
                 col(item),
                 Arc::new(self.row.finish()),
