@@ -543,9 +543,22 @@ fn worker(
         if let Some(out) = &mut acc.rec.out {
             out.seq = seq;
         }
-        let result = unit.batches(batch_size, &mut |batch| {
-            progress.add(batch.num_rows() as u64);
-            acc.evaluate(&batch);
+        // A bug that panics here must not hang the run: the reader would wait forever for a
+        // worker to take its next unit. The panic becomes an error that aborts the run, and
+        // this worker goes on draining units like the others.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            unit.batches(batch_size, &mut |batch| {
+                progress.add(batch.num_rows() as u64);
+                acc.evaluate(&batch);
+            })
+        }))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Usage(format!("internal error, a bug in dpg-audit (please report it): {what}")))
         });
         if let Err(e) = result {
             acc.rec.errors.push(e);
