@@ -945,7 +945,6 @@ impl Accum<'_> {
         let url = batch.column(Field::Url);
         let access_col = batch.column(Field::Access);
         let id = batch.column(Field::Id);
-        let evidence = batch.column(Field::Evidence);
         if url.is_some() {
             self.has_url[m] = true;
         }
@@ -966,6 +965,47 @@ impl Accum<'_> {
         if has_access {
             self.fill_slots(Kind::Access, [&access_col, &None, &None], n, &batch.problems, access_slots);
         }
+        let [license_slots, access_slots] = &slots;
+        let access_slots = has_access.then_some(access_slots.as_slice());
+        match &url {
+            // The usual URL column, read through a closure the compiler can inline into the row
+            // loop (through `TextColumn::get`, every row paid a match on the layout).
+            Some(TextColumn::Utf8(a)) if a.null_count() == 0 => {
+                self.evaluate_rows(batch, license_slots, access_slots, &url, |i| Some(a.value(i)))
+            }
+            _ => self.evaluate_rows(batch, license_slots, access_slots, &url, |i| get(&url, i)),
+        }
+        self.row_slots = slots;
+        let (spans, first) = (&self.shared.spans, batch.first_row);
+        let pushed = match &id {
+            // The usual id column: a closure the compiler can inline into the order check that
+            // runs on every row (reading through `TextColumn::get` cost a call per row).
+            Some(TextColumn::Utf8(a)) if a.null_count() == 0 => {
+                self.ids.push_batch(spans, m, first, n, |i| Some(a.value(i)))
+            }
+            Some(col) => self.ids.push_batch(spans, m, first, n, |i| col.get(i)),
+            None => Ok(()),
+        };
+        if let Err(e) = pushed {
+            self.rec.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
+        }
+    }
+
+    /// The row loop of [`evaluate`](Self::evaluate): counts, findings and URL checks per row,
+    /// given each row's verdict slots (access ones when the manifest has the column) and the
+    /// URL of row `i` as `url_at(i)`.
+    fn evaluate_rows<'b>(
+        &mut self,
+        batch: &'b ItemBatch,
+        license_slots: &[u32],
+        access_slots: Option<&[u32]>,
+        url: &Option<TextColumn<'b>>,
+        url_at: impl Fn(usize) -> Option<&'b str>,
+    ) {
+        let (m, n) = (batch.manifest, batch.num_rows());
+        let has_access = access_slots.is_some();
+        let id = batch.column(Field::Id);
+        let evidence = batch.column(Field::Evidence);
         let mut problems = batch.problems.iter();
         // Most URL columns hold no whitespace or control byte at all: one scan of the batch's
         // bytes then spares every row its own.
@@ -1005,7 +1045,7 @@ impl Accum<'_> {
                 self.labels[label].1 += 1;
             }
             let mut noisy = bits & NOISY != 0;
-            let access_slot = if has_access { access_slots[i] as usize } else { usize::MAX };
+            let access_slot = access_slots.map_or(usize::MAX, |a| a[i] as usize);
             if has_access {
                 noisy |= self.slot_bits[access_slot] & NOISY != 0;
             }
@@ -1018,7 +1058,7 @@ impl Accum<'_> {
             }
 
             // Access location.
-            let raw_url = get(&url, i);
+            let raw_url = url_at(i);
             if let (Some(fast), Some(u)) = (&self.url_prefix, raw_url)
                 && (if urls_visible { fast.starts(u) } else { fast.matches(u) })
             {
@@ -1079,12 +1119,6 @@ impl Accum<'_> {
             if has_error {
                 self.items_with_errors += 1;
             }
-        }
-        self.row_slots = slots;
-        if let Some(id) = &id
-            && let Err(e) = self.ids.push_batch(&self.shared.spans, m, batch.first_row, n, |i| id.get(i))
-        {
-            self.rec.errors.push(Error::Usage(format!("cannot write temporary file for duplicate ids: {e}")));
         }
     }
 
