@@ -1020,105 +1020,146 @@ impl Accum<'_> {
             evidence: None,
         };
 
-        for i in 0..n {
-            let license_slot = license_slots[i] as usize;
-            if license_slots[i] == UNREAD {
-                // The reader could not read this row: one finding, nothing else judged.
-                if let Some(p) = problems.find(|p| p.index == i) {
-                    let g = self.rec.group(
-                        Rule::ManifestRowInvalid,
-                        self.policy.profile.severity(Rule::ManifestRowInvalid),
-                        p.kind,
-                        &p.message,
-                    );
-                    if self.rec.record(g, &at(i), &p.message, None, None) {
-                        self.items_with_errors += 1;
+        let has_url = url.is_some();
+        let mut i = 0;
+        while i < n {
+            // Most rows only count: judged values without findings, and a URL with the prefix
+            // of the current run of one host (or no URL column). A tight loop of their own
+            // keeps the rest of the row's work out of it.
+            let prefix = self.url_prefix.as_ref();
+            let (mut items, mut uncovered) = (0u64, 0u64);
+            while i < n {
+                // An unread row's slot is past `slot_bits`: it goes the long way.
+                let Some(&bits) = self.slot_bits.get(license_slots[i] as usize) else { break };
+                let access_bits =
+                    access_slots.map_or(0, |a| self.slot_bits.get(a[i] as usize).map_or(NOISY, |b| *b));
+                if (bits | access_bits) & NOISY != 0 {
+                    break;
+                }
+                if has_url {
+                    let (Some(p), Some(u)) = (prefix, url_at(i)) else { break };
+                    if !(if urls_visible { p.starts(u) } else { p.matches(u) }) {
+                        break;
+                    }
+                    items += 1;
+                    uncovered += u64::from(!p.covered);
+                }
+                if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
+                    self.labels[label].1 += 1;
+                }
+                i += 1;
+            }
+            self.run_tally.items += items;
+            self.run_tally.uncovered += uncovered;
+            if i == n {
+                break;
+            }
+            // The long way: findings, a new host, a URL to check.
+            'row: {
+                let license_slot = license_slots[i] as usize;
+                if license_slots[i] == UNREAD {
+                    // The reader could not read this row: one finding, nothing else judged.
+                    if let Some(p) = problems.find(|p| p.index == i) {
+                        let g = self.rec.group(
+                            Rule::ManifestRowInvalid,
+                            self.policy.profile.severity(Rule::ManifestRowInvalid),
+                            p.kind,
+                            &p.message,
+                        );
+                        if self.rec.record(g, &at(i), &p.message, None, None) {
+                            self.items_with_errors += 1;
+                        }
+                    }
+                    break 'row;
+                }
+                let mut has_error = false;
+
+                // License and access restrictions: judged once per distinct value already.
+                let bits = self.slot_bits[license_slot];
+                if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
+                    self.labels[label].1 += 1;
+                }
+                let mut noisy = bits & NOISY != 0;
+                let access_slot = access_slots.map_or(usize::MAX, |a| a[i] as usize);
+                if has_access {
+                    noisy |= self.slot_bits[access_slot] & NOISY != 0;
+                }
+                if noisy {
+                    let at = at(i);
+                    has_error |= self.record_verdict(license_slot, &At { evidence: get(&evidence, i), ..at });
+                    if has_access {
+                        has_error |= self.record_verdict(access_slot, &at);
                     }
                 }
-                continue;
-            }
-            let mut has_error = false;
 
-            // License and access restrictions: judged once per distinct value already.
-            let bits = self.slot_bits[license_slot];
-            if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
-                self.labels[label].1 += 1;
-            }
-            let mut noisy = bits & NOISY != 0;
-            let access_slot = access_slots.map_or(usize::MAX, |a| a[i] as usize);
-            if has_access {
-                noisy |= self.slot_bits[access_slot] & NOISY != 0;
-            }
-            if noisy {
-                let at = at(i);
-                has_error |= self.record_verdict(license_slot, &At { evidence: get(&evidence, i), ..at });
-                if has_access {
-                    has_error |= self.record_verdict(access_slot, &at);
-                }
-            }
-
-            // Access location.
-            let raw_url = url_at(i);
-            if let (Some(fast), Some(u)) = (&self.url_prefix, raw_url)
-                && (if urls_visible { fast.starts(u) } else { fast.matches(u) })
-            {
-                // Same host as the current run (see `tally_host`), coverage known.
-                self.run_tally.items += 1;
-                self.run_tally.uncovered += u64::from(!fast.covered);
-            } else if let Some(u) = raw_url
-                && self.prev_prefix.as_ref().is_some_and(|(p, _)| p.matches(u))
-                && let Some((prev, host)) = self.prev_prefix.take()
-            {
-                // Back to the run before (the current prefix becomes the previous one).
-                self.tally_host(&host, prev.covered);
-                self.url_prefix = Some(prev);
-            } else if url.is_some() {
-                let problem = match raw_url.map(str::trim).filter(|u| !u.is_empty()) {
-                    None => Some((Rule::AccessLocationMissing, None, 8usize)),
-                    Some(u) => match self.url_memo.check(u) {
-                        Ok((host, path)) => {
-                            let covered = self.policy.locations.covers_path(host, path);
-                            self.tally_host(host, covered);
-                            if raw_url.is_some_and(|r| r.len() == u.len()) {
-                                let locations = &self.policy.locations;
-                                self.url_prefix =
-                                    UrlPrefix::of(u, host, path, |dir| locations.covers_all_under(host, dir));
+                // Access location.
+                let raw_url = url_at(i);
+                if let (Some(fast), Some(u)) = (&self.url_prefix, raw_url)
+                    && (if urls_visible { fast.starts(u) } else { fast.matches(u) })
+                {
+                    // Same host as the current run (see `tally_host`), coverage known.
+                    self.run_tally.items += 1;
+                    self.run_tally.uncovered += u64::from(!fast.covered);
+                } else if let Some(u) = raw_url
+                    && self.prev_prefix.as_ref().is_some_and(|(p, _)| p.matches(u))
+                    && let Some((prev, host)) = self.prev_prefix.take()
+                {
+                    // Back to the run before (the current prefix becomes the previous one).
+                    self.tally_host(&host, prev.covered);
+                    self.url_prefix = Some(prev);
+                } else if url.is_some() {
+                    let problem = match raw_url.map(str::trim).filter(|u| !u.is_empty()) {
+                        None => Some((Rule::AccessLocationMissing, None, 8usize)),
+                        Some(u) => match self.url_memo.check(u) {
+                            Ok((host, path)) => {
+                                let covered = self.policy.locations.covers_path(host, path);
+                                self.tally_host(host, covered);
+                                if raw_url.is_some_and(|r| r.len() == u.len()) {
+                                    let locations = &self.policy.locations;
+                                    self.url_prefix = UrlPrefix::of(u, host, path, |dir| {
+                                        locations.covers_all_under(host, dir)
+                                    });
+                                }
+                                None
                             }
-                            None
-                        }
-                        Err(p) => Some((Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
-                    },
-                };
-                if let Some((rule, detail, slot)) = problem {
-                    let (g, kind) = match url_groups[slot] {
-                        Some(found) => found,
-                        None => {
-                            let (key, message) = match detail {
-                                Some((_, p)) => (p.describe(), format!("the access URL {}", p.describe())),
-                                None => ("no url", NO_URL.to_string()),
-                            };
-                            let g = self.rec.group(rule, self.policy.profile.severity(rule), key, &message);
-                            // A missing URL's finding has fixed texts; an invalid one quotes it.
-                            let kind = detail.is_none().then(|| self.new_kinds(1));
-                            url_groups[slot] = Some((g, kind));
-                            (g, kind)
-                        }
+                            Err(p) => Some((Rule::AccessLocationInvalid, Some((u, p)), p as usize)),
+                        },
                     };
-                    let active = match detail {
-                        Some((u, p)) => {
-                            let shown = quote(u);
-                            let msg = format!("access URL `{shown}` {}", p.describe());
-                            self.rec.record(g, &at(i), &msg, Some(&shown), None)
-                        }
-                        None => self.rec.record(g, &at(i), NO_URL, None, kind),
-                    };
-                    has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
+                    if let Some((rule, detail, slot)) = problem {
+                        let (g, kind) = match url_groups[slot] {
+                            Some(found) => found,
+                            None => {
+                                let (key, message) = match detail {
+                                    Some((_, p)) => {
+                                        (p.describe(), format!("the access URL {}", p.describe()))
+                                    }
+                                    None => ("no url", NO_URL.to_string()),
+                                };
+                                let g =
+                                    self.rec.group(rule, self.policy.profile.severity(rule), key, &message);
+                                // A missing URL's finding has fixed texts; an invalid one quotes it.
+                                let kind = detail.is_none().then(|| self.new_kinds(1));
+                                url_groups[slot] = Some((g, kind));
+                                (g, kind)
+                            }
+                        };
+                        let active = match detail {
+                            Some((u, p)) => {
+                                let shown = quote(u);
+                                let msg = format!("access URL `{shown}` {}", p.describe());
+                                self.rec.record(g, &at(i), &msg, Some(&shown), None)
+                            }
+                            None => self.rec.record(g, &at(i), NO_URL, None, kind),
+                        };
+                        has_error |= active && self.policy.profile.severity(rule) == Severity::Error;
+                    }
+                }
+
+                if has_error {
+                    self.items_with_errors += 1;
                 }
             }
-
-            if has_error {
-                self.items_with_errors += 1;
-            }
+            i += 1;
         }
     }
 
