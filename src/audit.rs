@@ -1210,6 +1210,11 @@ impl Accum<'_> {
                 *slot = UNREAD;
             }
         }
+        // Once a dictionary's values are judged (after its first batch or so), no row is left to
+        // judge: a branch-free scan says so and spares the per-row pass.
+        if !out.iter().fold(false, |any, &slot| any | (slot == UNJUDGED)) {
+            return;
+        }
         for (i, slot) in out.iter_mut().enumerate() {
             if *slot == UNJUDGED {
                 *slot = u32::try_from(self.dict_slot(kind, keys.key(i), values)).unwrap_or(UNREAD);

@@ -239,7 +239,10 @@ impl DictColumnWriter {
                 }
                 self.levels.push(0);
             } else {
-                self.levels.push(1);
+                // Levels are only written for a nullable column.
+                if self.nullable {
+                    self.levels.push(1);
+                }
                 self.indices.push(id);
             }
         }
