@@ -310,6 +310,8 @@ fn scan<'a>(
     for acc in iter {
         total.merge(acc)?;
     }
+    // A single worker's accumulator was not merged: its label counts still wait in lanes.
+    total.fold_label_rows();
     if let Some(err) = total.rec.errors.drain(..).next() {
         return Err(err);
     }
@@ -710,6 +712,9 @@ struct Accum<'a> {
     /// messages can be lent to it without copying.
     rec: Recorder<'a>,
     labels: Vec<(String, u64)>,
+    /// Rows per label not yet in `labels`, counted in four lanes by row: one counter bumped by
+    /// every row made each row wait for the row before's store (see [`Accum::fold_label_rows`]).
+    label_rows: Vec<[u64; 4]>,
     label_index: HashMap<String, usize>,
     rows: Vec<u64>,
     has_url: Vec<bool>,
@@ -774,6 +779,7 @@ impl<'a> Accum<'a> {
                 out: None,
             },
             labels: Vec::new(),
+            label_rows: Vec::new(),
             label_index: HashMap::new(),
             rows: vec![0; manifests.len()],
             has_url: vec![false; manifests.len()],
@@ -810,8 +816,17 @@ impl<'a> Accum<'a> {
         }
         let i = self.labels.len();
         self.labels.push((label.to_string(), 0));
+        self.label_rows.push([0; 4]);
         self.label_index.insert(label.to_string(), i);
         i
+    }
+
+    /// Moves the rows counted in `label_rows` into `labels`, which merging and the report read.
+    fn fold_label_rows(&mut self) {
+        for ((_, n), lanes) in self.labels.iter_mut().zip(&mut self.label_rows) {
+            *n += lanes.iter().sum::<u64>();
+            *lanes = [0; 4];
+        }
     }
 }
 
@@ -1045,7 +1060,7 @@ impl Accum<'_> {
                     uncovered += u64::from(!p.covered);
                 }
                 if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
-                    self.labels[label].1 += 1;
+                    self.label_rows[label][i & 3] += 1;
                 }
                 i += 1;
             }
@@ -1077,7 +1092,7 @@ impl Accum<'_> {
                 // License and access restrictions: judged once per distinct value already.
                 let bits = self.slot_bits[license_slot];
                 if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
-                    self.labels[label].1 += 1;
+                    self.label_rows[label][i & 3] += 1;
                 }
                 let mut noisy = bits & NOISY != 0;
                 let access_slot = access_slots.map_or(usize::MAX, |a| a[i] as usize);
@@ -1334,6 +1349,8 @@ impl Accum<'_> {
     fn merge(&mut self, mut other: Accum) -> Result<()> {
         self.flush_host_run();
         other.flush_host_run();
+        self.fold_label_rows();
+        other.fold_label_rows();
         for (i, n) in other.rows.iter().enumerate() {
             self.rows[i] += n;
         }
