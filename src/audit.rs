@@ -984,7 +984,8 @@ impl Accum<'_> {
         let access_slots = has_access.then_some(access_slots.as_slice());
         match &url {
             // The usual URL column, read through a closure the compiler can inline into the row
-            // loop (through `TextColumn::get`, every row paid a match on the layout).
+            // loop rather than through `TextColumn::get`'s match on the layout (measured: about
+            // 1% of the row loop; the id check below gained more).
             Some(TextColumn::Utf8(a)) if a.null_count() == 0 => {
                 self.evaluate_rows(batch, license_slots, access_slots, &url, |i| Some(a.value(i)))
             }
