@@ -15,7 +15,8 @@ use crate::manifest::Field;
 pub const CONFIG_FILE: &str = "dpg-audit.toml";
 
 /// The DPG category a collection is submitted under; it decides which licenses are acceptable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum DpgType {
     #[default]

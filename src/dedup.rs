@@ -150,7 +150,7 @@ impl IdCollector {
     /// turns out to be one increasing chain no id can repeat. Any other batch pushes its ids.
     pub fn push_batch<'s>(
         &mut self,
-        spans: &SortedSpans,
+        spans: Option<&SortedSpans>,
         manifest: usize,
         first_row: u64,
         n: usize,
@@ -158,7 +158,8 @@ impl IdCollector {
     ) -> std::io::Result<()> {
         let mut first: Option<&str> = None;
         let mut last: Option<&str> = None;
-        let mut increasing = true;
+        // Without spans (a caller that cannot read the rows again), every id is pushed.
+        let mut increasing = spans.is_some();
         for i in 0..n {
             let Some(id) = ids(i) else { continue };
             if let Some(prev) = last
@@ -172,6 +173,7 @@ impl IdCollector {
         }
         match (increasing, first, last) {
             (true, Some(first), Some(last)) => {
+                let Some(spans) = spans else { return Ok(()) };
                 spans.insert(manifest, first_row..first_row + n as u64, first.as_bytes(), last.as_bytes());
                 Ok(())
             }
@@ -295,6 +297,36 @@ impl IdCollector {
         Ok(())
     }
 
+    /// Hands every id collected (buffered or spilled) to `each` as (manifest, row, id), for a
+    /// partial's serialized form.
+    pub fn for_each(&self, each: &mut dyn FnMut(usize, u64, &str)) -> std::io::Result<()> {
+        for e in &self.entries {
+            let (m, r) = unpos(e.pos);
+            let id = self.arena.get(e.off as usize..e.off as usize + e.len as usize).unwrap_or_default();
+            each(m, r, &String::from_utf8_lossy(id));
+        }
+        let mut id = Vec::new();
+        for run in &self.runs {
+            let (mut at, end) = (run.starts[0], run.starts[PARTS]);
+            let mut rec = [0u8; RECORD];
+            while at < end {
+                run.read_at(&mut rec, at)?;
+                at += RECORD as u64;
+                let word = |i: usize| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&rec[i..i + 8]);
+                    u64::from_le_bytes(b)
+                };
+                let (pos, loc) = (word(8), word(16));
+                id.resize((loc >> 32) as usize, 0);
+                run.read_at(&mut id, loc & 0xffff_ffff)?;
+                let (m, r) = unpos(pos);
+                each(m, r, &String::from_utf8_lossy(&id));
+            }
+        }
+        Ok(())
+    }
+
     /// Finds every duplicate, in (id hash, position) order; the caller sorts for display.
     /// Partitions are done in parallel, a wave of `threads` at a time, and reported in order; so
     /// memory holds `threads` partitions (each 1/256 of the records) and their duplicates.
@@ -314,7 +346,13 @@ impl IdCollector {
         let threads = threads.max(1);
         let parts: Vec<usize> = (0..PARTS).collect();
         for wave in parts.chunks(threads) {
-            let found: Vec<std::io::Result<Found>> = wave.par_iter().map(|&p| self.scan_part(p)).collect();
+            // One thread: no pool is touched (a portal batch finishes its datasets this way, on
+            // the threads of the runner's one pool).
+            let found: Vec<std::io::Result<Found>> = if threads == 1 {
+                wave.iter().map(|&p| self.scan_part(p)).collect()
+            } else {
+                wave.par_iter().map(|&p| self.scan_part(p)).collect()
+            };
             for part in found {
                 let part = part?;
                 for &(pos, first) in &part.dups {
@@ -511,7 +549,22 @@ struct Span {
 }
 
 impl SortedSpans {
-    fn insert(&self, manifest: usize, rows: std::ops::Range<u64>, first: &[u8], last: &[u8]) {
+    /// Adds the spans of another collector (another partial's), joining those that continue.
+    pub fn absorb(&self, other: SortedSpans) {
+        let Ok(theirs) = other.spans.into_inner() else { return };
+        for ((m, start), s) in theirs {
+            self.insert(m, start..s.end, &s.first, &s.last);
+        }
+    }
+
+    /// Every span: (manifest, first row, end row, first id, last id).
+    pub fn export(&self) -> Vec<(usize, u64, u64, String, String)> {
+        let Ok(spans) = self.spans.lock() else { return Vec::new() };
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        spans.iter().map(|(&(m, start), s)| (m, start, s.end, text(&s.first), text(&s.last))).collect()
+    }
+
+    pub(crate) fn insert(&self, manifest: usize, rows: std::ops::Range<u64>, first: &[u8], last: &[u8]) {
         let Ok(mut spans) = self.spans.lock() else { return };
         let mut start = rows.start;
         let mut span = Span { end: rows.end, first: first.into(), last: last.into() };
@@ -692,7 +745,7 @@ mod tests {
         // Batches arrive out of order (two workers); shortlex puts item-9 before item-10.
         for (first_row, range) in [(4u64, 3..6), (1, 0..3)] {
             let batch = &ids[range];
-            c.push_batch(&spans, 0, first_row, batch.len(), |i| Some(batch[i]))
+            c.push_batch(Some(&spans), 0, first_row, batch.len(), |i| Some(batch[i]))
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert!(c.is_empty(), "increasing batches push no ids");
@@ -706,7 +759,7 @@ mod tests {
         let mut c = IdCollector::with_budget(1024);
         let batches: [(u64, &[&str]); 3] = [(1, &["a", "b"]), (3, &["b", "c"]), (5, &["d", "e"])];
         for (first_row, batch) in batches {
-            c.push_batch(&spans, 0, first_row, batch.len(), |i| Some(batch[i]))
+            c.push_batch(Some(&spans), 0, first_row, batch.len(), |i| Some(batch[i]))
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         // "b" ends the first span and starts the second: not joined, and not a chain.
@@ -719,12 +772,12 @@ mod tests {
         let spans = SortedSpans::default();
         let mut c = IdCollector::with_budget(1 << 20);
         let batch = [Some("b"), None, Some("a"), Some("a")];
-        c.push_batch(&spans, 0, 1, batch.len(), |i| batch[i]).unwrap_or_else(|e| panic!("{e}"));
+        c.push_batch(Some(&spans), 0, 1, batch.len(), |i| batch[i]).unwrap_or_else(|e| panic!("{e}"));
         assert!(spans.is_empty());
         assert_eq!(dups(vec![c]), vec![("a".to_string(), 3, 4)]);
         // A batch with only nulls records nothing.
         let mut c = IdCollector::with_budget(1024);
-        c.push_batch(&spans, 0, 1, 3, |_| None).unwrap_or_else(|e| panic!("{e}"));
+        c.push_batch(Some(&spans), 0, 1, 3, |_| None).unwrap_or_else(|e| panic!("{e}"));
         assert!(c.is_empty() && spans.is_empty());
     }
 

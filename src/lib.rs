@@ -15,9 +15,11 @@
 //! 5. [`report`] renders the one report model (terminal, JSON).
 
 pub mod audit;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod dedup;
+pub mod engine;
 pub mod error;
 pub mod license;
 pub mod manifest;
@@ -25,6 +27,7 @@ pub mod policy;
 pub mod portal;
 pub mod progress;
 pub mod report;
+pub mod run;
 mod toml_error;
 
 pub use audit::{AuditOptions, run};

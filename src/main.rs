@@ -10,7 +10,7 @@ use dpg_audit::cli::{
     AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
 };
 use dpg_audit::policy::rules::{self, Rule};
-use dpg_audit::portal::batch::{BatchFormat, BatchReport, Outcome};
+use dpg_audit::portal::batch::{BatchFormat, BatchOutputs, Outcome};
 use dpg_audit::report::{self, Verdict};
 
 fn main() -> ExitCode {
@@ -42,11 +42,23 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         progress: !args.quiet,
         findings: args.findings,
     };
-    // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest.
-    let report = match dpg_audit::portal::batch::run(&opts, args.input_format).map_err(|e| e.to_string())? {
+    // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
+    // reports as its datasets are done, to the outputs opened here once it is known to be one.
+    let (format, outputs) = (args.format, &args.outputs);
+    let mut open = |datasets: usize| open_batch_outputs(format, outputs, datasets);
+    let outcome =
+        dpg_audit::portal::batch::run(&opts, args.input_format, &mut open).map_err(|e| e.to_string())?;
+    let report = match outcome {
         None => dpg_audit::run(&opts).map_err(|e| e.to_string())?,
         Some(Outcome::Single(report)) => *report,
-        Some(Outcome::Batch(batch)) => return write_batch(&batch, args.format, &args.outputs, args.fail_on),
+        Some(Outcome::Batch(summary)) => {
+            let fail = summary.index.iter().any(|i| match i.verdict {
+                Verdict::Fail => true,
+                Verdict::Review => args.fail_on == FailOn::Warning,
+                Verdict::Pass => false,
+            });
+            return Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        }
     };
     // Files first: a path that cannot be written is an error (exit 2) naming it.
     for (format, path) in &args.outputs {
@@ -79,44 +91,49 @@ fn write_file(format: Format, report: &report::Report, path: &std::path::Path) -
     out.flush()
 }
 
-/// Writes a portal batch report; exit 1 when any dataset is not eligible.
-fn write_batch(
-    batch: &BatchReport,
+/// Where a portal batch is written: stdout in `format` and each `--output` file. A format a batch
+/// cannot be written in is refused before anything is audited.
+fn open_batch_outputs(
     format: Format,
     outputs: &[(Format, std::path::PathBuf)],
-    fail_on: FailOn,
-) -> Result<ExitCode, String> {
+    files: usize,
+) -> dpg_audit::Result<BatchOutputs> {
     let batch_format = |format: Format| match format {
         Format::Terminal => Ok(BatchFormat::Terminal),
         Format::Json => Ok(BatchFormat::Json),
-        _ => Err(format!(
-            "this input holds {} datasets; a batch report is written as: {}",
-            batch.datasets.len(),
+        Format::Ndjson => Ok(BatchFormat::Ndjson),
+        _ => Err(dpg_audit::Error::usage(format!(
+            "these {files} metadata file(s) hold several datasets; a batch report is written as: {}",
             dpg_audit::portal::batch::BATCH_FORMATS
-        )),
+        ))),
     };
-    let format = batch_format(format)?;
+    let stdout = std::io::BufWriter::with_capacity(1 << 16, StdoutIgnoringBrokenPipe);
+    let mut out: BatchOutputs = vec![(batch_format(format)?, Box::new(stdout))];
     for (f, path) in outputs {
         let f = batch_format(*f)?;
-        let written = std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            dpg_audit::portal::batch::write(batch, f, &mut out).and_then(|()| out.flush())
-        });
-        written.map_err(|e| format!("{}: cannot write the report: {e}", path.display()))?;
+        let file = std::fs::File::create(path).map_err(|e| dpg_audit::Error::io(path, &e))?;
+        out.push((f, Box::new(std::io::BufWriter::new(file))));
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if let Err(e) = dpg_audit::portal::batch::write(batch, format, &mut out).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(format!("cannot write the report: {e}"));
+    Ok(out)
+}
+
+/// Stdout for a batch report: buffered, and a reader that went away (`| head`) ends the output
+/// quietly rather than the run with an error.
+struct StdoutIgnoringBrokenPipe;
+
+impl Write for StdoutIgnoringBrokenPipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::io::stdout().lock().write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
     }
-    let fail = batch.datasets.iter().any(|r| match r.verdict {
-        Verdict::Fail => true,
-        Verdict::Review => fail_on == FailOn::Warning,
-        Verdict::Pass => false,
-    });
-    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    fn flush(&mut self) -> std::io::Result<()> {
+        match std::io::stdout().lock().flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
 }
 
 fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {

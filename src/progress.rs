@@ -2,10 +2,29 @@
 //! Workers add rows as they finish batches. When every manifest is Parquet, the footers give the
 //! exact total up front, which turns the counter into a bar with an ETA.
 
+//!
+//! The bar needs `indicatif`, which comes with the `cli` feature; without it (the library alone)
+//! progress is never shown.
+
+#[cfg(feature = "cli")]
 use std::io::IsTerminal;
+#[cfg(feature = "cli")]
 use std::time::Duration;
 
+#[cfg(feature = "cli")]
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// Stands in for the bar when the `cli` feature is off: nothing is ever drawn.
+#[cfg(not(feature = "cli"))]
+#[derive(Debug)]
+struct ProgressBar;
+
+#[cfg(not(feature = "cli"))]
+impl ProgressBar {
+    fn set_length(&self, _: u64) {}
+    fn inc(&self, _: u64) {}
+    fn finish_and_clear(&self) {}
+}
 
 #[derive(Debug)]
 pub struct Progress {
@@ -14,6 +33,13 @@ pub struct Progress {
 
 impl Progress {
     /// `wanted`: the user did not pass `--quiet`.
+    #[cfg(not(feature = "cli"))]
+    pub fn new(_wanted: bool) -> Self {
+        Progress { bar: None }
+    }
+
+    /// `wanted`: the user did not pass `--quiet`.
+    #[cfg(feature = "cli")]
     pub fn new(wanted: bool) -> Self {
         if !wanted || !std::io::stderr().is_terminal() {
             return Progress { bar: None };
@@ -33,6 +59,7 @@ impl Progress {
     /// The total rows, known up front (switches to a bar with an ETA).
     pub fn set_total(&self, rows: u64) {
         if let Some(bar) = &self.bar {
+            #[cfg(feature = "cli")]
             if let Ok(style) =
                 ProgressStyle::with_template("{bar:30} {human_pos}/{human_len} rows  {rate}  ETA {eta}")
             {
@@ -56,6 +83,7 @@ impl Progress {
     }
 }
 
+#[cfg(feature = "cli")]
 fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
     let _ = write!(w, "{} rows/s", HumanCount(state.per_sec() as u64));
 }

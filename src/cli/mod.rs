@@ -118,38 +118,7 @@ pub enum RulesCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable text (default).
-    Terminal,
-    /// The JSON report of the contract (schemas/report.schema.json).
-    Json,
-    /// Markdown for a DPG submission or a pull-request comment.
-    #[value(alias = "md")]
-    Markdown,
-    /// One self-contained HTML page with charts and a sortable, filterable table.
-    Html,
-    /// SARIF 2.1.0 for code-scanning tools.
-    Sarif,
-    /// JUnit XML: a testcase per rule and finding group.
-    Junit,
-    /// GitHub Actions workflow annotations.
-    Github,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Terminal => "terminal",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-            Format::Html => "html",
-            Format::Sarif => "sarif",
-            Format::Junit => "junit",
-            Format::Github => "github",
-        }
-    }
-}
+pub use crate::report::Format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NormalizeFormat {

@@ -3,8 +3,6 @@
 //! weighing in the verdict. An exception that matched nothing is reported, since a stale waiver
 //! usually means the manifest changed under it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use serde::Deserialize;
 
 use super::{Rule, Scope};
@@ -22,13 +20,14 @@ pub struct ExceptionConfig {
     pub reason: String,
 }
 
-/// A checked exception, with a count of the findings it waived.
+/// A checked exception. Whether it waived anything is read off the finished audit's groups
+/// (see [`Exceptions::unused`]), not counted here: the policy stays immutable, and partials made
+/// in other processes count their waivers in their own groups.
 #[derive(Debug)]
 pub struct Exception {
     pub rule: Rule,
     pub items: Vec<String>,
     pub reason: String,
-    pub used: AtomicU64,
 }
 
 /// Every exception of the collection.
@@ -74,12 +73,7 @@ impl Exceptions {
                 _ => {}
             }
             out.rules |= 1 << (rule as u32);
-            out.list.push(Exception {
-                rule,
-                items: e.items.clone(),
-                reason: e.reason.trim().to_string(),
-                used: AtomicU64::new(0),
-            });
+            out.list.push(Exception { rule, items: e.items.clone(), reason: e.reason.trim().to_string() });
         }
         Ok(out)
     }
@@ -102,7 +96,6 @@ impl Exceptions {
                     Some(item) => e.items.iter().any(|p| glob(p.as_bytes(), item.as_bytes())),
                 }
         })?;
-        self.list[i].used.fetch_add(1, Ordering::Relaxed);
         Some(i)
     }
 
@@ -110,12 +103,20 @@ impl Exceptions {
         self.list.get(i)
     }
 
-    /// Exceptions that waived nothing, described for the user.
-    pub fn unused(&self) -> Vec<String> {
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Exceptions that waived nothing (`used(i)` false), described for the user.
+    pub fn unused(&self, used: impl Fn(usize) -> bool) -> Vec<String> {
         self.list
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.used.load(Ordering::Relaxed) == 0)
+            .filter(|(i, _)| !used(*i))
             .map(|(i, e)| {
                 let items =
                     if e.items.is_empty() { String::new() } else { format!(" for {}", e.items.join(", ")) };

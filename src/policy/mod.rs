@@ -5,6 +5,7 @@
 pub mod access;
 pub mod collection;
 pub mod exceptions;
+pub mod findings;
 pub mod licenses;
 pub mod profile;
 pub mod rules;

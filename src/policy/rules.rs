@@ -34,6 +34,20 @@ pub enum Scope {
     Collection,
 }
 
+/// A rule is written as its code (`license-not-approved`), in reports and in serialized partials.
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+        let code = std::borrow::Cow::<str>::deserialize(d)?;
+        Rule::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown rule `{code}`")))
+    }
+}
+
 macro_rules! rules {
     ($($variant:ident => $code:literal),* $(,)?) => {
         /// A rule code of the contract. Never renamed, never reused.

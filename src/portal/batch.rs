@@ -1,37 +1,33 @@
 //! Auditing portal metadata: one dataset gives the ordinary single-collection report; a file or
-//! folder holding several gives a batch: one report per dataset (audited in parallel, each with
-//! one worker) and a portal-level summary. A dataset that cannot be read becomes a failed entry
-//! with a `manifest-row-invalid` finding at collection scope, and the batch goes on.
+//! folder holding several gives a batch: one report per dataset and a portal-level summary. A
+//! dataset that cannot be read becomes a failed entry with a `manifest-row-invalid` finding at
+//! collection scope, and the batch goes on.
+//!
+//! A batch streams: datasets are read incrementally (a CKAN dump package by package), audited
+//! side by side on the runner's one pool (each dataset on one thread, see [`crate::run`]), and
+//! each report is written as soon as it and those before it are done. Only the summary (a few
+//! counters and one index line per dataset) is kept to the end, where it is written last.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Dataset, Detected, Entry, InputFormat, LOOKED_FOR, Unreadable, detect, read_file};
-use crate::audit::{AuditOptions, check_rule_data, run_collection};
+use crate::audit::{AuditOptions, check_rule_data, run_here};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::policy::{Rule, Severity};
-use crate::report::{self, Collection, Finding, Group, Report, Summary, Tool, Verdict};
+use crate::report::{self, Collection, Finding, Group, Report, Tool, Verdict};
 
 /// What auditing portal metadata produced.
 #[derive(Debug)]
 pub enum Outcome {
     /// One dataset: the ordinary report, rendered by any format.
     Single(Box<Report>),
-    /// Several datasets.
-    Batch(BatchReport),
-}
-
-/// The batch: summary plus one report per dataset, in the order of `summary.index`.
-#[derive(Debug, Serialize)]
-pub struct BatchReport {
-    pub schema_version: u32,
-    pub summary: BatchSummary,
-    pub datasets: Vec<Report>,
+    /// Several datasets: their reports are written; this is the summary.
+    Batch(BatchSummary),
 }
 
 #[derive(Debug, Serialize)]
@@ -76,11 +72,17 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchFormat {
     Terminal,
+    /// `{"schema_version", "datasets": [...], "summary"}`: the datasets first, as they finish.
     Json,
+    /// One single-collection report per line, then one line `{"summary": ...}`.
+    Ndjson,
 }
 
 /// Which formats a batch can be written in (for the error on the others).
-pub const BATCH_FORMATS: &str = "terminal, json";
+pub const BATCH_FORMATS: &str = "terminal, json, ndjson";
+
+/// Where a batch is written: each output in its format.
+pub type BatchOutputs = Vec<(BatchFormat, Box<dyn Write + Send>)>;
 
 /// File extensions looked at inside a folder.
 const CANDIDATES: &[&str] =
@@ -94,8 +96,13 @@ struct Source {
 }
 
 /// Audits `opts.paths` as portal metadata when they are (or `input` says so). `Ok(None)` means
-/// they are item manifests: the caller runs the manifest pipeline.
-pub fn run(opts: &AuditOptions, input: InputFormat) -> Result<Option<Outcome>> {
+/// they are item manifests: the caller runs the manifest pipeline. A batch is written to the
+/// outputs `open` gives (called once, when the input turns out to be a batch).
+pub fn run(
+    opts: &AuditOptions,
+    input: InputFormat,
+    open: &mut dyn FnMut(usize) -> Result<BatchOutputs>,
+) -> Result<Option<Outcome>> {
     if input == InputFormat::Manifest {
         return Ok(None);
     }
@@ -103,46 +110,52 @@ pub fn run(opts: &AuditOptions, input: InputFormat) -> Result<Option<Outcome>> {
     check_rule_data()?;
     let mut base = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
 
-    let pool = pool(opts.threads)?;
-    let mut read: Vec<(PathBuf, Result<Vec<Entry>>)> = pool.install(|| {
-        sources
-            .into_par_iter()
-            .map(|s| {
-                let entries = match s.format {
-                    Ok(f) => read_file(&s.path, f),
-                    Err(m) => Err(Error::input(&s.path, m)),
-                };
-                (s.path, entries)
-            })
-            .collect()
-    });
-    // One dataset in all (every file yields at least one entry, so this is one file): the
-    // ordinary report, or the input error that stops it (exit 2).
-    let total: usize = read.iter().map(|(_, r)| r.as_ref().map_or(1, Vec::len)).sum();
-    if total == 1
-        && let Some((path, result)) = read.pop()
-    {
-        return match result?.into_iter().next() {
-            Some(Ok(d)) => {
-                let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
-                Ok(Some(Outcome::Single(Box::new(report))))
-            }
-            Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
-            None => Err(Error::input(&path, "holds no datasets")),
-        };
+    // One dataset in all: the ordinary report, or the input error that stops it (exit 2).
+    if let [only] = sources.as_slice() {
+        let format = only.format.clone().map_err(|m| Error::input(&only.path, m))?;
+        let mut first = Vec::new();
+        stream_file(&only.path, format, &mut |e| {
+            first.push(e);
+            first.len() < 2
+        })?;
+        if first.len() < 2 {
+            return match first.pop() {
+                Some(Ok(d)) => {
+                    let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                    Ok(Some(Outcome::Single(Box::new(report))))
+                }
+                Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
+                None => Err(Error::input(&only.path, "holds no datasets")),
+            };
+        }
     }
-    pool.install(|| batch(opts, &mut base, read)).map(Some)
+    if opts.findings.is_some() {
+        return Err(Error::usage(
+            "--findings is not supported for a batch of datasets; audit one dataset, or use --format json",
+        ));
+    }
+    // A config's name and declared license describe one collection; in a batch each dataset's
+    // own metadata gives them.
+    base.name = None;
+    base.license = None;
+    let mut outputs = open(sources.len())?;
+    batch(opts, &base, sources, &mut outputs).map(|s| Some(Outcome::Batch(s)))
 }
 
-/// The pool datasets are audited on: `-j N` threads, or one per core.
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("dpg-audit-dataset-{i}"))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))
+/// Reads one metadata file, handing its datasets to `each` in file order until it returns false.
+/// CKAN files stream; the other formats are read whole (their files hold one dataset or a
+/// catalog, and their parsers need the whole document).
+pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+    if format == InputFormat::Ckan {
+        return super::ckan::stream(path, each);
+    }
+    for entry in read_file(path, format)? {
+        if !each(entry) {
+            break;
+        }
+    }
+    Ok(())
 }
-
 /// Finds the portal metadata files among the paths; `None` when they are manifests.
 fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>> {
     let mut out = Vec::new();
@@ -248,7 +261,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Audits one dataset with the ordinary pipeline.
+/// Audits one dataset with the ordinary pipeline; in a batch, on the calling thread.
 fn audit_dataset(
     opts: &AuditOptions,
     base: &Config,
@@ -258,69 +271,95 @@ fn audit_dataset(
 ) -> Result<Report> {
     let config = d.config(base);
     let manifest = d.manifest(display)?;
-    let mut o = opts.clone();
     if in_batch {
-        // Parallel across datasets: each dataset's scan gets one worker and no progress bar.
-        o.threads = 1;
-        o.progress = false;
-        o.findings = None;
+        return run_here(opts, &config, &[manifest]);
     }
-    run_collection(&o, &config, &[manifest])
+    crate::audit::run_collection(opts, &config, &[manifest])
 }
 
-/// Audits every dataset and builds the batch report.
+/// An entry of the batch, with whether its file holds several datasets (reports then name the
+/// dataset within the file).
+type Job = (Entry, bool);
+
+/// Audits every dataset, writing each report as it is done, and returns the summary.
 fn batch(
     opts: &AuditOptions,
-    base: &mut Config,
-    read: Vec<(PathBuf, Result<Vec<Entry>>)>,
-) -> Result<Outcome> {
-    if opts.findings.is_some() {
-        return Err(Error::Usage(
-            "--findings is not supported for a batch of datasets; audit one dataset, or use --format json"
-                .into(),
-        ));
-    }
-    // A config's name and declared license describe one collection; in a batch each dataset's
-    // own metadata gives them.
-    base.name = None;
-    base.license = None;
-    let base = &*base;
-
-    let mut entries: Vec<(Entry, bool)> = Vec::new();
-    for (path, result) in read {
-        match result {
-            Ok(list) => {
-                let many = list.len() > 1;
-                entries.extend(list.into_iter().map(|e| (e, many)));
-            }
-            Err(e) => entries.push((
-                Err(Unreadable {
-                    source: path.clone(),
-                    position: 0,
-                    id: None,
-                    name: None,
-                    reason: strip_path(&e, &path),
-                }),
-                false,
-            )),
-        }
-    }
+    base: &Config,
+    sources: Vec<Source>,
+    outputs: &mut BatchOutputs,
+) -> Result<BatchSummary> {
     let (dpg_type, profile) = (
         opts.dpg_type.or(base.dpg_type).unwrap_or_default().as_str(),
         opts.profile.clone().or_else(|| base.profile.clone()).unwrap_or_else(|| "dpg".into()),
     );
-    let results: Vec<(IndexEntry, Report)> = entries
-        .par_iter()
-        .map(|(entry, many)| match entry {
+    let pool = crate::run::pool(opts.threads, "dataset")?;
+    let mut summary = Tally::default();
+    for (format, out) in outputs.iter_mut() {
+        write_head(*format, out, dpg_type, &profile).map_err(write_error)?;
+    }
+    let produce = |send: &mut dyn FnMut(Job) -> bool| -> Result<()> {
+        for s in &sources {
+            // The first entry of a file waits for a second: only then is it known whether the
+            // file holds several datasets.
+            let mut held: Option<Entry> = None;
+            let mut many = false;
+            let mut go_on = true;
+            let format = match &s.format {
+                Ok(f) => *f,
+                Err(m) => {
+                    if !send((unreadable_file(&s.path, 0, m.clone()), false)) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            };
+            let mut position = 0usize;
+            let read = stream_file(&s.path, format, &mut |e| {
+                position += 1;
+                if let Some(first) = held.take() {
+                    many = true;
+                    go_on = send((first, true));
+                }
+                if many {
+                    go_on = go_on && send((e, true));
+                } else {
+                    held = Some(e);
+                }
+                go_on
+            });
+            if let Some(first) = held.take() {
+                go_on = send((first, false));
+            }
+            if let Err(e) = read {
+                // The file (or the rest of it, after `position` datasets) cannot be read: one
+                // failed entry says so; nothing is dropped silently.
+                let reason = if position > 0 {
+                    format!(
+                        "after {position} dataset(s), the rest cannot be read: {}",
+                        strip_path(&e, &s.path)
+                    )
+                } else {
+                    strip_path(&e, &s.path)
+                };
+                go_on = go_on && send((unreadable_file(&s.path, position, reason), false));
+            }
+            if !go_on {
+                break;
+            }
+        }
+        Ok(())
+    };
+    let job = |(entry, many): Job| -> Result<(IndexEntry, Report)> {
+        Ok(match entry {
             Ok(d) => {
-                let display = d.display(*many);
-                let report = audit_dataset(opts, base, d, display.clone(), true).unwrap_or_else(|e| {
+                let display = d.display(many);
+                let report = audit_dataset(opts, base, &d, display.clone(), true).unwrap_or_else(|e| {
                     failed_report(&display, d.name.clone(), &strip_path(&e, &d.source), dpg_type, &profile)
                 });
                 (index_entry(&d.source, d.id.clone(), d.name.clone(), d.format, &report), report)
             }
             Err(u) => {
-                let display = match (&u.id, *many) {
+                let display = match (&u.id, many) {
                     (Some(id), true) => format!("{}#{id}", u.source.display()),
                     _ => u.source.display().to_string(),
                 };
@@ -328,47 +367,88 @@ fn batch(
                 (index_entry(&u.source, u.id.clone(), u.name.clone(), None, &report), report)
             }
         })
-        .collect();
+    };
+    crate::run::ordered_map(&pool, produce, job, &mut |result| {
+        let (index, report) = result?;
+        summary.add(index, &report);
+        let n = summary.index.len();
+        for (format, out) in outputs.iter_mut() {
+            write_dataset(*format, out, n, &report).map_err(write_error)?;
+        }
+        Ok(())
+    })?;
+    let summary = summary.finish();
+    for (format, out) in outputs.iter_mut() {
+        write_summary(*format, out, &summary).and_then(|()| out.flush()).map_err(write_error)?;
+    }
+    Ok(summary)
+}
 
-    let mut reasons: BTreeMap<(String, Severity), (usize, u64)> = BTreeMap::new();
-    for (_, r) in &results {
+fn write_error(e: std::io::Error) -> Error {
+    Error::io_op("writing the batch report", &e)
+}
+
+/// A file that cannot be read (from `position` on) as a failed entry.
+fn unreadable_file(path: &Path, position: usize, reason: String) -> Entry {
+    Err(Unreadable { source: path.to_path_buf(), position, id: None, name: None, reason })
+}
+
+/// The summary as it grows: counters and the index, one line per dataset.
+#[derive(Debug, Default)]
+struct Tally {
+    index: Vec<IndexEntry>,
+    pass: usize,
+    review: usize,
+    fail: usize,
+    unreadable: usize,
+    items: u64,
+    reasons: BTreeMap<(String, Severity), (usize, u64)>,
+}
+
+impl Tally {
+    fn add(&mut self, index: IndexEntry, r: &Report) {
         let mut seen: BTreeMap<(String, Severity), u64> = BTreeMap::new();
         for g in r.groups.iter().filter(|g| g.waived.is_none() && g.severity >= Severity::Warning) {
             *seen.entry((g.rule.clone(), g.severity)).or_default() += g.count;
         }
         for (k, n) in seen {
-            let e = reasons.entry(k).or_default();
+            let e = self.reasons.entry(k).or_default();
             e.0 += 1;
             e.1 += n;
         }
+        match r.verdict {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Review => self.review += 1,
+            Verdict::Fail => self.fail += 1,
+        }
+        if r.collection.items == 0 {
+            self.unreadable += 1;
+        }
+        self.items += r.collection.items;
+        self.index.push(index);
     }
-    let mut top_reasons: Vec<Reason> = reasons
-        .into_iter()
-        .map(|((rule, severity), (datasets, findings))| Reason { rule, severity, datasets, findings })
-        .collect();
-    top_reasons.sort_by(|a, b| {
-        b.datasets.cmp(&a.datasets).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(&b.rule))
-    });
-    let count = |v: Verdict| results.iter().filter(|(_, r)| r.verdict == v).count();
-    let (pass, review, fail) = (count(Verdict::Pass), count(Verdict::Review), count(Verdict::Fail));
-    let unreadable = results.iter().filter(|(_, r)| r.collection.items == 0).count();
-    let items = results.iter().map(|(_, r)| r.collection.items).sum();
-    let (index, datasets): (Vec<IndexEntry>, Vec<Report>) = results.into_iter().unzip();
-    Ok(Outcome::Batch(BatchReport {
-        schema_version: report::SCHEMA_VERSION,
-        summary: BatchSummary {
-            datasets: datasets.len(),
-            qualify: pass + review,
-            pass,
-            review,
-            fail,
-            unreadable,
-            items,
+
+    fn finish(self) -> BatchSummary {
+        let mut top_reasons: Vec<Reason> = self
+            .reasons
+            .into_iter()
+            .map(|((rule, severity), (datasets, findings))| Reason { rule, severity, datasets, findings })
+            .collect();
+        top_reasons.sort_by(|a, b| {
+            b.datasets.cmp(&a.datasets).then(b.severity.cmp(&a.severity)).then(a.rule.cmp(&b.rule))
+        });
+        BatchSummary {
+            datasets: self.index.len(),
+            qualify: self.pass + self.review,
+            pass: self.pass,
+            review: self.review,
+            fail: self.fail,
+            unreadable: self.unreadable,
+            items: self.items,
             top_reasons,
-            index,
-        },
-        datasets,
-    }))
+            index: self.index,
+        }
+    }
 }
 
 /// An error's message without the `path: ` prefix the entry already names.
@@ -403,11 +483,18 @@ fn failed_report(
     dpg_type: &'static str,
     profile: &str,
 ) -> Report {
-    let rule = Rule::ManifestRowInvalid.code().to_string();
-    let message = format!("the dataset cannot be read: {reason}");
-    Report {
-        schema_version: report::SCHEMA_VERSION,
-        tool: Tool::default(),
+    let rule = Rule::ManifestRowInvalid;
+    let (key, message) = crate::policy::findings::unreadable_dataset(reason);
+    let group = Group {
+        rule: rule.code().to_string(),
+        severity: Severity::Error,
+        key: key.to_string(),
+        count: 1,
+        examples: Vec::new(),
+        waived: None,
+        message: message.clone(),
+    };
+    report::build::build(report::build::Tallies {
         collection: Collection {
             dpg_type,
             profile: profile.to_string(),
@@ -415,58 +502,94 @@ fn failed_report(
             items: 0,
             name,
         },
-        verdict: Verdict::Fail,
-        summary: Summary {
-            items: 0,
-            items_with_errors: 0,
-            by_rule: BTreeMap::from([(rule.clone(), 1)]),
-            by_license: BTreeMap::new(),
-            by_host: BTreeMap::new(),
-            waived: BTreeMap::new(),
-            unused_exceptions: Vec::new(),
-        },
-        groups: vec![Group {
-            rule: rule.clone(),
-            severity: Severity::Error,
-            key: "unreadable dataset".into(),
-            count: 1,
-            examples: Vec::new(),
-            waived: None,
-            message: message.clone(),
-        }],
-        findings: vec![Finding::collection(&rule, Severity::Error, Some(display.to_string()), message)],
-        findings_truncated: false,
-    }
+        items_with_errors: 0,
+        groups: vec![group],
+        collection_findings: vec![Finding::collection(
+            rule.code(),
+            Severity::Error,
+            Some(display.to_string()),
+            message,
+        )],
+        item_findings: Vec::new(),
+        max_findings: 0,
+        labels: BTreeMap::new(),
+        hosts: BTreeMap::new(),
+        unused_exceptions: Vec::new(),
+    })
 }
 
-/// Writes the batch report.
-pub fn write(batch: &BatchReport, format: BatchFormat, out: &mut dyn Write) -> std::io::Result<()> {
+/// What a batch report starts with.
+fn write_head(
+    format: BatchFormat,
+    out: &mut dyn Write,
+    dpg_type: &str,
+    profile: &str,
+) -> std::io::Result<()> {
     match format {
         BatchFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, batch)?;
-            out.write_all(b"\n")
+            write!(out, "{{\"schema_version\": {},\n\"datasets\": [", report::SCHEMA_VERSION)
         }
-        BatchFormat::Terminal => write_terminal(batch, out),
+        BatchFormat::Ndjson => Ok(()),
+        BatchFormat::Terminal => {
+            writeln!(
+                out,
+                "dpg-audit {}: portal batch (type {dpg_type}, profile {profile}); each dataset's report as it is done, the summary last",
+                Tool::default().version
+            )?;
+            writeln!(out)
+        }
     }
 }
 
-fn write_terminal(batch: &BatchReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let s = &batch.summary;
-    let first = batch.datasets.first();
-    writeln!(
-        out,
-        "dpg-audit {}: portal batch of {} datasets (type {}, profile {})",
-        Tool::default().version,
-        s.datasets,
-        first.map_or("data", |r| r.collection.dpg_type),
-        first.map_or("dpg", |r| r.collection.profile.as_str()),
-    )?;
+/// The report of dataset `n` (1-based).
+fn write_dataset(format: BatchFormat, out: &mut dyn Write, n: usize, r: &Report) -> std::io::Result<()> {
+    match format {
+        BatchFormat::Json => {
+            out.write_all(if n == 1 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer_pretty(&mut *out, r)?;
+            Ok(())
+        }
+        BatchFormat::Ndjson => {
+            serde_json::to_writer(&mut *out, r)?;
+            out.write_all(b"\n")
+        }
+        BatchFormat::Terminal => {
+            writeln!(out, "--- dataset {n}: {}", r.collection.manifests.join(", "))?;
+            report::terminal::write(r, out)?;
+            writeln!(out)
+        }
+    }
+}
+
+/// What a batch report ends with: the summary.
+fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> std::io::Result<()> {
+    match format {
+        BatchFormat::Json => {
+            out.write_all(b"\n],\n\"summary\": ")?;
+            serde_json::to_writer_pretty(&mut *out, s)?;
+            out.write_all(b"\n}\n")
+        }
+        BatchFormat::Ndjson => {
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "summary": s }))?;
+            out.write_all(b"\n")
+        }
+        BatchFormat::Terminal => write_terminal_summary(s, out),
+    }
+}
+
+fn write_terminal_summary(s: &BatchSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "=== portal batch of {} datasets", s.datasets)?;
     writeln!(out)?;
     writeln!(out, "  {:<7} {:>7}  dataset", "verdict", "items")?;
-    for (i, r) in s.index.iter().zip(&batch.datasets) {
+    for (n, i) in s.index.iter().enumerate() {
         let label = i.name.clone().or_else(|| i.id.clone()).unwrap_or_default();
-        let manifest = r.collection.manifests.join(", ");
-        writeln!(out, "  {:<7} {:>7}  {label}  ({manifest})", i.verdict.as_str().to_uppercase(), i.items)?;
+        writeln!(
+            out,
+            "  {:<7} {:>7}  {label}  (dataset {})",
+            i.verdict.as_str().to_uppercase(),
+            i.items,
+            n + 1
+        )?;
     }
     writeln!(out)?;
     if !s.top_reasons.is_empty() {
@@ -481,11 +604,6 @@ fn write_terminal(batch: &BatchReport, out: &mut dyn Write) -> std::io::Result<(
                 r.findings
             )?;
         }
-        writeln!(out)?;
-    }
-    for (n, r) in batch.datasets.iter().enumerate() {
-        writeln!(out, "--- dataset {} of {}: {}", n + 1, s.datasets, r.collection.manifests.join(", "))?;
-        report::terminal::write(r, out)?;
         writeln!(out)?;
     }
     let unreadable = if s.unreadable > 0 { format!(", {} unreadable", s.unreadable) } else { String::new() };

@@ -141,3 +141,232 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
     d.inherit();
     Ok(d)
 }
+
+/// Reads a CKAN file incrementally, handing each package to `each` as soon as it is read (until
+/// `each` returns false), so a dump of any size is never held whole: a JSON Lines dump line by
+/// line, an API response or array package by package as the parser reaches it. Only one
+/// package's JSON is in memory at a time.
+pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
+    let mut reader = BufReader::with_capacity(1 << 16, open()?);
+    // JSON Lines when the first line is a whole JSON value and more follows; else one document.
+    let mut first = Vec::new();
+    reader.read_until(b'\n', &mut first).map_err(|e| Error::io(path, &e))?;
+    let first_is_value = serde_json::from_slice::<serde::de::IgnoredAny>(&first).is_ok();
+    let more = {
+        let rest = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
+        !rest.is_empty()
+    };
+    if first_is_value && more {
+        let mut position = 0usize;
+        let mut n = 0usize;
+        let mut line = first;
+        loop {
+            n += 1;
+            if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                let entry = match serde_json::from_slice::<Value>(&line) {
+                    Ok(v) => package(path, position, &v),
+                    Err(e) => Err(Unreadable {
+                        source: path.to_path_buf(),
+                        position,
+                        id: Some(format!("line {n}")),
+                        name: None,
+                        reason: format!("line {n} is not valid JSON: {e}"),
+                    }),
+                };
+                position += 1;
+                if !each(entry) {
+                    return Ok(());
+                }
+            }
+            line.clear();
+            if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, &e))? == 0 {
+                return Ok(());
+            }
+        }
+    }
+    // One JSON document: packages are handed on while the parser walks it.
+    let reader = BufReader::with_capacity(1 << 16, open()?);
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut walker = Walker { path, each, position: 0, stopped: false, failure: None };
+    let walked = serde::de::DeserializeSeed::deserialize(Top(&mut walker), &mut de);
+    if let Some(e) = walker.failure {
+        return Err(e);
+    }
+    match walked {
+        Ok(()) if walker.stopped => Ok(()),
+        Ok(()) => de.end().map_err(|e| Error::input(path, format!("not valid JSON after the packages: {e}"))),
+        Err(e) => Err(Error::input(path, format!("not valid JSON ({e}); expected CKAN metadata"))),
+    }
+}
+
+/// The state of a streamed document: where packages go and how many were seen.
+struct Walker<'a, 'e> {
+    path: &'a Path,
+    each: &'e mut dyn FnMut(Entry) -> bool,
+    position: usize,
+    stopped: bool,
+    failure: Option<Error>,
+}
+
+impl Walker<'_, '_> {
+    fn package(&mut self, value: &Value) {
+        if self.stopped {
+            return;
+        }
+        let entry = package(self.path, self.position, value);
+        self.position += 1;
+        if !(self.each)(entry) {
+            self.stopped = true;
+        }
+    }
+}
+
+/// The top of a CKAN document: an API response (`{help, success, result}`), a `{results: [...]}`
+/// object, a package, or an array of packages.
+struct Top<'w, 'a, 'e>(&'w mut Walker<'a, 'e>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(Level { walker: self.0, depth: 0 })
+    }
+}
+
+/// One level of the document: at depth 0 the top; a `result` or `results` member below it holds
+/// the packages. A top-level object that is itself a package is handed on whole.
+struct Level<'w, 'a, 'e> {
+    walker: &'w mut Walker<'a, 'e>,
+    depth: u8,
+}
+
+impl<'de> serde::de::Visitor<'de> for Level<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CKAN package, package list or API response")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        // An array of packages: one at a time.
+        while let Some(v) = seq.next_element::<Value>()? {
+            self.walker.package(&v);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        // Members are kept (small ones: help, success, count...) until the packages come; a
+        // package list under `result`/`results` is streamed instead of kept.
+        let mut kept = Map::new();
+        let mut streamed = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if self.depth < 2 && (key == "result" || key == "results") {
+                map.next_value_seed(Inner {
+                    walker: self.walker,
+                    depth: self.depth + 1,
+                    streamed: &mut streamed,
+                })?;
+            } else {
+                let v: Value = map.next_value()?;
+                kept.insert(key, v);
+            }
+        }
+        if kept.get("success") == Some(&Value::Bool(false)) {
+            let why = kept.get("error").map_or_else(|| "no error given".to_string(), Value::to_string);
+            self.walker.failure =
+                Some(Error::input(self.walker.path, format!("the CKAN API answered success: false ({why})")));
+            return Ok(());
+        }
+        if !streamed && self.depth == 0 {
+            if is_api_response(&kept) || kept.contains_key("results") {
+                self.walker.failure = Some(Error::input(
+                    self.walker.path,
+                    "CKAN API response without a package or package list",
+                ));
+            } else {
+                // A bare package (package_show without the wrapper).
+                self.walker.package(&Value::Object(kept));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of a `result`/`results` member: a package list (streamed), a package, or an
+/// object holding `results`.
+struct Inner<'w, 'a, 'e, 's> {
+    walker: &'w mut Walker<'a, 'e>,
+    depth: u8,
+    streamed: &'s mut bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Inner<'_, '_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        let v = d.deserialize_any(InnerVisitor { walker: self.walker, depth: self.depth })?;
+        *self.streamed |= v;
+        Ok(())
+    }
+}
+
+struct InnerVisitor<'w, 'a, 'e> {
+    walker: &'w mut Walker<'a, 'e>,
+    depth: u8,
+}
+
+impl<'de> serde::de::Visitor<'de> for InnerVisitor<'_, '_, '_> {
+    /// Whether packages were found here.
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a package list or a package")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<bool, A::Error> {
+        Level { walker: self.walker, depth: self.depth }.visit_seq(seq)?;
+        Ok(true)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<bool, A::Error> {
+        // `result` of package_search holds `results`; of package_show, the package itself.
+        let mut kept = Map::new();
+        let mut streamed = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "results" {
+                map.next_value_seed(Inner {
+                    walker: self.walker,
+                    depth: self.depth + 1,
+                    streamed: &mut streamed,
+                })?;
+            } else {
+                let v: Value = map.next_value()?;
+                kept.insert(key, v);
+            }
+        }
+        if !streamed {
+            self.walker.package(&Value::Object(kept));
+        }
+        Ok(true)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+}

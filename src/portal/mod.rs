@@ -27,7 +27,8 @@ use crate::license::{self, Status};
 use crate::manifest::{Field, Manifest};
 
 /// `--input-format`: what the audited paths hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum InputFormat {
     /// Decide by content (and extension for RDF and cards).
     Auto,

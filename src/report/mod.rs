@@ -1,6 +1,7 @@
 //! The report: one model, built once by the audit and rendered by each format. The core never
 //! prints; renderers write to any `Write`.
 
+pub mod build;
 mod dict_column;
 pub mod escape;
 pub mod findings;
@@ -17,11 +18,48 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::policy::{Rule, Severity};
 
 /// Version of the JSON report's shape; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Report formats (`--format`, `--output FORMAT=PATH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Format {
+    /// Human-readable text (default).
+    Terminal,
+    /// The JSON report of the contract (schemas/report.schema.json).
+    Json,
+    /// Markdown for a DPG submission or a pull-request comment.
+    #[cfg_attr(feature = "cli", value(alias = "md"))]
+    Markdown,
+    /// One self-contained HTML page with charts and a sortable, filterable table.
+    Html,
+    /// SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+    /// JUnit XML: a testcase per rule and finding group.
+    Junit,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// The JSON report on one line (for a batch: one report per line, then the summary).
+    Ndjson,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Terminal => "terminal",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Ndjson => "ndjson",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -390,6 +428,10 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, colour: bool
         Format::Sarif => sarif::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Ndjson => {
+            serde_json::to_writer(&mut *out, report)?;
+            out.write_all(b"\n")
+        }
     }
 }
 

@@ -1,0 +1,523 @@
+//! Threads, in one place. Everything else in the crate is single-threaded and blocking-free; this
+//! module decides who does what:
+//!
+//! * [`scan`]: one collection's manifests. A reader thread walks them in order; Parquet row
+//!   groups go to the workers as tasks (workers decode them), the text formats and IPC are parsed
+//!   by the reader and sent as batches. The channel between them is bounded, so at most
+//!   `2 x threads` units wait in memory. Each worker observes into its own [`Partial`]; the
+//!   partials are merged at the end, so output does not depend on scheduling. With a findings
+//!   file, a writer thread puts the workers' encoded chunks in unit order.
+//! * [`ordered_map`]: many small independent jobs (a portal batch's datasets) on one pool, each
+//!   job single-threaded, results handed on in input order as they finish.
+//!
+//! A pool is never built inside a pool's job: a worker blocked on an inner pool would steal
+//! outer jobs onto its own stack (a portal batch of a few hundred datasets once overflowed it).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Condvar, Mutex};
+
+use crate::dedup::{IdCollector, SortedSpans};
+use crate::engine::{Auditor, ChunkSink, Output, Partial};
+use crate::error::{Error, Result};
+use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, Unit};
+use crate::progress::Progress;
+use crate::report::Report;
+use crate::report::findings::{Chunk, Encoder, FindingsFile};
+
+/// How far (in units) the reader may run ahead of the findings writer. Units finish out of
+/// order; the writer holds the early finishers until the ones before them arrive, so this bounds
+/// that backlog (and with it memory) whatever the scheduling.
+const WRITE_WINDOW_PER_THREAD: u64 = 4;
+
+/// A pool of `threads` workers (0: one per core).
+pub fn pool(threads: usize, name: &'static str) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("dpg-audit-{name}-{i}"))
+        .build()
+        .map_err(|e| Error::io_op(&format!("starting {threads} worker threads"), &std::io::Error::other(e)))
+}
+
+/// Audits a collection's manifests on `threads` threads and finishes its report. With
+/// `findings_file`, every per-item finding is streamed to it in manifest order.
+pub fn audit(
+    auditor: &Auditor,
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    threads: usize,
+    progress: bool,
+    findings_file: Option<FindingsFile>,
+) -> Result<Report> {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let pool = pool(threads, "worker")?;
+    let (total, file) = scan(&pool, auditor, manifests, read_opts, threads, progress, findings_file)?;
+    pool.install(|| auditor.finish_with(total, threads, file))
+}
+
+/// The findings file's progress, for the reader to wait on.
+#[derive(Debug, Default)]
+struct WriteGate {
+    /// Units written so far (all units with a smaller sequence number are on disk).
+    written: Mutex<u64>,
+    moved: Condvar,
+}
+
+/// What workers send the findings writer.
+#[derive(Debug)]
+enum Out {
+    /// Encoded findings of unit `seq` (a unit may send several).
+    Chunk(u64, Chunk, usize),
+    /// Unit `seq` is finished.
+    Done(u64),
+}
+
+/// A worker's chunks, on their way to the writer thread.
+struct ToWriter(SyncSender<Out>);
+
+impl ChunkSink for ToWriter {
+    fn chunk(&mut self, seq: u64, chunk: Chunk, rows: usize) -> Result<()> {
+        self.0.send(Out::Chunk(seq, chunk, rows)).map_err(|_| Error::internal("the findings writer stopped"))
+    }
+    fn done(&mut self, seq: u64) -> Result<()> {
+        self.0.send(Out::Done(seq)).map_err(|_| Error::internal("the findings writer stopped"))
+    }
+}
+
+/// Reads every manifest and observes every row, in parallel, into one merged partial (the ids
+/// of increasing spans read again when they do not prove themselves distinct). With a findings
+/// file, each unit's findings are written in unit order by a writer thread, so the file is the
+/// same whatever the scheduling; with one thread the worker writes it itself, and the file stays
+/// in the returned partial's output.
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    pool: &rayon::ThreadPool,
+    auditor: &Auditor,
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    threads: usize,
+    progress: bool,
+    findings_file: Option<FindingsFile>,
+) -> Result<(Partial, Option<FindingsFile>)> {
+    let (tx, rx) = sync_channel::<(u64, Unit)>(threads * 2);
+    let rx = Mutex::new(rx);
+    let format = findings_file.as_ref().map(FindingsFile::format);
+    // One worker gets the units in order, so it writes its findings itself: `--threads 1` then
+    // is one thread of work. Several hand theirs to a writer thread that puts them in order.
+    let (direct, findings_file) = if threads == 1 { (findings_file, None) } else { (None, findings_file) };
+    let direct = Mutex::new(direct);
+    let streaming = findings_file.is_some();
+    let (out_tx, out_rx) = sync_channel::<Out>(threads * 2);
+    let gate = WriteGate::default();
+    let window = WRITE_WINDOW_PER_THREAD * threads as u64;
+    let abort = AtomicBool::new(false);
+    let progress = Progress::new(progress);
+    if progress.is_shown() {
+        // Parquet footers give exact row counts; for other formats the bar stays a counter.
+        let counts: Option<Vec<u64>> =
+            manifests.iter().map(|m| manifest::parquet::row_count(&m.path)).collect();
+        if let Some(counts) = counts {
+            progress.set_total(counts.iter().sum());
+        }
+    }
+    let results: Mutex<Vec<Partial>> = Mutex::new(Vec::new());
+
+    let read_result = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let Some(file) = findings_file else { return Ok(None) };
+            let result = write_in_order(file, out_rx, &gate);
+            if result.is_err() {
+                abort.store(true, Ordering::Relaxed);
+            }
+            // Wake a reader waiting on the gate, whatever happened.
+            if let Ok(mut w) = gate.written.lock() {
+                *w = u64::MAX;
+            }
+            gate.moved.notify_all();
+            result.map(Some)
+        });
+        let reader = scope.spawn(|| {
+            let tx = tx;
+            let mut seq = 0u64;
+            for (i, m) in manifests.iter().enumerate() {
+                let mut sink = |unit: Unit| {
+                    if streaming && !wait_for_writer(&gate, seq, window, &abort) {
+                        return false;
+                    }
+                    let sent = !abort.load(Ordering::Relaxed) && tx.send((seq, unit)).is_ok();
+                    seq += 1;
+                    sent
+                };
+                manifest::read(i, m, read_opts, &mut sink)?;
+                if abort.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+            Ok::<(), Error>(())
+        });
+        pool.scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|_| {
+                    let mut partial = auditor.partial();
+                    if let Some(format) = format {
+                        let sink: Box<dyn ChunkSink> = match direct.lock().ok().and_then(|mut d| d.take()) {
+                            Some(file) => Box::new(file),
+                            None => Box::new(ToWriter(out_tx.clone())),
+                        };
+                        partial.rec.out = Some(Output { sink, seq: 0, encoder: Encoder::new(format) });
+                    }
+                    worker(&rx, auditor, &mut partial, read_opts.batch_size, &abort, &progress);
+                    // A writer's sender must go now, or the findings writer would wait for it
+                    // forever; the file itself (one worker) stays with the partial.
+                    if threads > 1 {
+                        partial.rec.out = None;
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        r.push(partial);
+                    }
+                });
+            }
+        });
+        drop(out_tx);
+        let read = reader.join().unwrap_or_else(|_| Err(Error::internal("the reader thread failed")));
+        let written = writer.join().unwrap_or_else(|_| Err(Error::internal("the findings writer failed")));
+        read.and(written)
+    });
+    progress.finish();
+    let findings_file = read_result?;
+
+    let partials = results.into_inner().map_err(|_| Error::internal("a worker thread failed"))?;
+    let mut iter = partials.into_iter();
+    let mut total = iter.next().ok_or_else(|| Error::internal("no worker ran"))?;
+    for partial in iter {
+        total.merge(partial)?;
+    }
+    total.settle();
+    if let Some(err) = total.rec.errors.drain(..).next() {
+        return Err(err);
+    }
+    let spans = std::mem::take(&mut total.spans);
+    if !spans.is_empty() && (!total.ids.is_empty() || !spans.is_chain()) {
+        reread_ids(pool, manifests, read_opts, threads, &spans, &total.rows, &mut total.ids)?;
+    }
+    Ok((total, findings_file))
+}
+
+/// Reads the manifests again for the ids of the rows that were only summed up as increasing
+/// spans, when the spans cannot prove the ids distinct on their own (some batch was out of order,
+/// or a span does not continue the order of the one before). This second pass costs one more
+/// decode; it only happens for collections partly in id order. The rows must come out as they
+/// did the first time: a manifest that changed in between is an error, not a silent miss.
+fn reread_ids(
+    pool: &rayon::ThreadPool,
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    threads: usize,
+    spans: &SortedSpans,
+    rows: &[u64],
+    into: &mut IdCollector,
+) -> Result<()> {
+    let ranges = spans.ranges();
+    let (tx, rx) = sync_channel::<Unit>(threads * 2);
+    let rx = Mutex::new(rx);
+    let abort = AtomicBool::new(false);
+    let workers: Mutex<Vec<Result<SpanIds>>> = Mutex::new(Vec::new());
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let tx = tx;
+            for (i, m) in manifests.iter().enumerate() {
+                if !ranges.iter().any(|(mi, _)| *mi == i) {
+                    continue;
+                }
+                manifest::read(i, m, read_opts, &mut |unit| {
+                    !abort.load(Ordering::Relaxed) && tx.send(unit).is_ok()
+                })?;
+            }
+            Ok::<(), Error>(())
+        });
+        pool.scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|_| {
+                    let result =
+                        collect_span_ids(&rx, &ranges, manifests.len(), read_opts.batch_size, &abort);
+                    if let Ok(mut w) = workers.lock() {
+                        w.push(result);
+                    }
+                });
+            }
+        });
+        reader.join().unwrap_or_else(|_| Err(Error::internal("the reader thread failed")))
+    });
+    read?;
+    let mut seen = vec![0u64; manifests.len()];
+    for w in workers.into_inner().map_err(|_| Error::internal("a worker thread failed"))? {
+        let (ids, s) = w?;
+        into.merge(ids).map_err(|e| Error::io_op("merging duplicate-id runs", &e))?;
+        seen.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+    }
+    for (i, m) in manifests.iter().enumerate() {
+        if ranges.iter().any(|(mi, _)| *mi == i) && seen[i] != rows[i] {
+            return Err(Error::input(
+                &m.path,
+                format!(
+                    "changed while it was being read: {} rows, then {} when read again for duplicate ids",
+                    rows[i], seen[i]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a worker of [`reread_ids`] read: the ids, and the rows seen per manifest.
+type SpanIds = (IdCollector, Vec<u64>);
+
+/// A worker of [`reread_ids`]: the ids of the span rows in the units it takes.
+fn collect_span_ids(
+    rx: &Mutex<Receiver<Unit>>,
+    ranges: &[(usize, std::ops::Range<u64>)],
+    manifests: usize,
+    batch_size: usize,
+    abort: &AtomicBool,
+) -> Result<SpanIds> {
+    let mut ids = IdCollector::default();
+    let mut seen = vec![0u64; manifests];
+    let mut each = |batch: ItemBatch| -> Result<()> {
+        seen[batch.manifest] += batch.num_rows() as u64;
+        let Some(column) = batch.column(Field::Id) else { return Ok(()) };
+        let (m, start) = (batch.manifest, batch.first_row);
+        let end = start + batch.num_rows() as u64;
+        let from = ranges.partition_point(|(mi, r)| (*mi, r.end) <= (m, start));
+        for (_, r) in ranges[from..].iter().take_while(|(mi, r)| *mi == m && r.start < end) {
+            for row in r.start.max(start)..r.end.min(end) {
+                if let Some(id) = column.get((row - start) as usize) {
+                    ids.push(m, row, id)
+                        .map_err(|e| Error::io_op("writing a temporary file for duplicate ids", &e))?;
+                }
+            }
+        }
+        Ok(())
+    };
+    let mut result = Ok(());
+    loop {
+        let unit = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
+        };
+        let Ok(unit) = unit else { break };
+        if result.is_err() {
+            continue; // drain so the reader is not blocked
+        }
+        let mut inner = Ok(());
+        let read = unit.batches(batch_size, &mut |batch| {
+            if inner.is_ok() {
+                inner = each(batch);
+            }
+        });
+        result = read.and(inner);
+        if result.is_err() {
+            abort.store(true, Ordering::Relaxed);
+        }
+    }
+    result.map(|()| (ids, seen))
+}
+
+/// Blocks the reader until unit `seq` is within the window of the writer. False when the writer
+/// has stopped or the run is aborting (units dropped by an abort never reach the writer, so it
+/// would not move again).
+fn wait_for_writer(gate: &WriteGate, seq: u64, window: u64, abort: &AtomicBool) -> bool {
+    let Ok(mut written) = gate.written.lock() else { return false };
+    while seq >= written.saturating_add(window) {
+        if abort.load(Ordering::Relaxed) {
+            return false;
+        }
+        match gate.moved.wait_timeout(written, std::time::Duration::from_millis(50)) {
+            Ok((w, _)) => written = w,
+            Err(_) => return false,
+        }
+    }
+    *written != u64::MAX
+}
+
+/// The findings writer: writes the findings of unit `next` as they come, and holds those of later
+/// units (already finished by other workers) until their turn.
+fn write_in_order(mut file: FindingsFile, rx: Receiver<Out>, gate: &WriteGate) -> Result<FindingsFile> {
+    let mut pending: BTreeMap<u64, (Vec<(Chunk, usize)>, bool)> = BTreeMap::new();
+    let mut next = 0u64;
+    for msg in rx {
+        match msg {
+            Out::Chunk(seq, chunk, rows) if seq == next => file.append(chunk, rows)?,
+            Out::Chunk(seq, chunk, rows) => pending.entry(seq).or_default().0.push((chunk, rows)),
+            Out::Done(seq) => pending.entry(seq).or_default().1 = true,
+        }
+        // Move on while the current unit is done; a unit that becomes current writes what it
+        // had waiting.
+        while let Some((chunks, done)) = pending.get_mut(&next) {
+            for (chunk, rows) in chunks.drain(..) {
+                file.append(chunk, rows)?;
+            }
+            if !*done {
+                break;
+            }
+            pending.remove(&next);
+            next += 1;
+            if let Ok(mut w) = gate.written.lock() {
+                *w = next;
+            }
+            gate.moved.notify_all();
+        }
+    }
+    Ok(file)
+}
+
+/// Turns a caught panic into an error: a bug must end the run with exit 2, never hang it.
+fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    Error::internal(what)
+}
+
+fn worker(
+    rx: &Mutex<Receiver<(u64, Unit)>>,
+    auditor: &Auditor,
+    partial: &mut Partial,
+    batch_size: usize,
+    abort: &AtomicBool,
+    progress: &Progress,
+) {
+    loop {
+        let unit = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok((seq, unit)) = unit else { return };
+        if abort.load(Ordering::Relaxed) {
+            continue; // drain so the reader is not blocked
+        }
+        if let Some(out) = &mut partial.rec.out {
+            out.seq = seq;
+        }
+        // A bug that panics here must not hang the run: the reader would wait forever for a
+        // worker to take its next unit. The panic becomes an error that aborts the run, and
+        // this worker goes on draining units like the others.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut observed = Ok(());
+            let read = unit.batches(batch_size, &mut |batch| {
+                progress.add(batch.num_rows() as u64);
+                if observed.is_ok() {
+                    observed = auditor.observe_items(partial, &batch);
+                }
+            });
+            read.and(observed)
+        }))
+        .unwrap_or_else(|panic| Err(panic_error(panic)));
+        if let Err(e) = result {
+            partial.rec.errors.push(e);
+        }
+        if let Some(out) = &mut partial.rec.out
+            && let Err(e) = out.done(seq)
+        {
+            partial.rec.errors.push(e);
+        }
+        if !partial.rec.errors.is_empty() {
+            abort.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs `job` on every input `produce` sends, on `pool`, each job on one thread, and hands the
+/// results to `each` in input order as soon as they and all before them are done. `produce`
+/// runs on a reader thread of its own and sends inputs through a bounded channel (its `send`
+/// returns false when the run stops), and at most a few results per thread wait for an earlier
+/// one: a batch of any size streams in bounded memory. A panicking job gives its input an error;
+/// the others go on.
+pub fn ordered_map<I, R>(
+    pool: &rayon::ThreadPool,
+    produce: impl FnOnce(&mut dyn FnMut(I) -> bool) -> Result<()> + Send,
+    job: impl Fn(I) -> Result<R> + Sync,
+    each: &mut (dyn FnMut(Result<R>) -> Result<()> + Send),
+) -> Result<()>
+where
+    I: Send,
+    R: Send,
+{
+    let threads = pool.current_num_threads().max(1);
+    let (in_tx, in_rx) = sync_channel::<(u64, I)>(threads * 2);
+    let in_rx = Mutex::new(in_rx);
+    // At most `window` results wait for an earlier one: a slow dataset does not let memory grow.
+    let window = threads as u64 * 4;
+    let gate = WriteGate::default();
+    let (tx, rx) = sync_channel::<(u64, Result<R>)>(threads * 2);
+    let abort = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut seq = 0u64;
+            let mut send = |input: I| {
+                let sent = !abort.load(Ordering::Relaxed) && in_tx.send((seq, input)).is_ok();
+                seq += 1;
+                sent
+            };
+            let result = produce(&mut send);
+            drop(in_tx);
+            result
+        });
+        let consumer = scope.spawn(|| {
+            let mut pending: BTreeMap<u64, Result<R>> = BTreeMap::new();
+            let mut next = 0u64;
+            let mut outcome = Ok(());
+            for (seq, r) in rx {
+                pending.insert(seq, r);
+                while let Some(r) = pending.remove(&next) {
+                    next += 1;
+                    if outcome.is_ok() {
+                        outcome = each(r);
+                        if outcome.is_err() {
+                            abort.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+                if let Ok(mut w) = gate.written.lock() {
+                    *w = next;
+                }
+                gate.moved.notify_all();
+            }
+            if let Ok(mut w) = gate.written.lock() {
+                *w = u64::MAX;
+            }
+            gate.moved.notify_all();
+            outcome
+        });
+        pool.scope(|s| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (in_rx, job, gate, abort) = (&in_rx, &job, &gate, &abort);
+                s.spawn(move |_| {
+                    loop {
+                        let next = match in_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, input)) = next else { return };
+                        if !wait_for_writer(gate, seq, window, abort) {
+                            // Stopping: drain so the reader is not blocked.
+                            continue;
+                        }
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(input)))
+                            .unwrap_or_else(|panic| Err(panic_error(panic)));
+                        if tx.send((seq, result)).is_err() {
+                            abort.store(true, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        drop(tx);
+        let read = reader.join().unwrap_or_else(|_| Err(Error::internal("the batch reader failed")));
+        let written = consumer.join().unwrap_or_else(|_| Err(Error::internal("the batch writer failed")));
+        written.and(read)
+    })
+}
