@@ -560,9 +560,11 @@ fn batch_terminal_and_determinism() {
     let b = dpg_audit(&["audit", "--quiet", "-j", "1", &dir]);
     assert_eq!(a.code, 1);
     assert_eq!(a.stdout, b.stdout, "parallel or not, the same output");
+    // Reports stream as datasets are done; the summary comes last.
     assert!(a.stdout.contains("portal batch of 6 datasets"), "{}", a.stdout);
     assert!(a.stdout.contains("2 of 6 datasets would qualify"), "{}", a.stdout);
-    assert!(a.stdout.contains("--- dataset 6 of 6"), "{}", a.stdout);
+    assert!(a.stdout.contains("--- dataset 6:"), "{}", a.stdout);
+    assert!(a.stdout.find("--- dataset 6:") < a.stdout.find("portal batch of 6 datasets"), "{}", a.stdout);
 }
 
 #[test]

@@ -252,11 +252,11 @@ impl Auditor {
 
         // Duplicate ids, found by merging the partials' runs. Each is recorded like any item
         // finding (the one waiver path), and written to the findings file after the others.
-        p.rec.out = findings_file.map(|file| Output {
-            encoder: Encoder::new(file.format()),
-            seq: 0,
-            sink: Box::new(file) as Box<dyn ChunkSink>,
-        });
+        // (Without a file given here, an output the partial holds is the file itself: its only
+        // worker wrote it directly.)
+        if let Some(file) = findings_file {
+            p.rec.out = Some(Output { encoder: Encoder::new(file.format()), seq: 0, sink: Box::new(file) });
+        }
         let ids = std::mem::take(&mut p.ids);
         let rule = Rule::DuplicateItemId;
         let g = p.rec.group(

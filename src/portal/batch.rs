@@ -114,10 +114,14 @@ pub fn run(
     if let [only] = sources.as_slice() {
         let format = only.format.clone().map_err(|m| Error::input(&only.path, m))?;
         let mut first = Vec::new();
-        stream_file(&only.path, format, &mut |e| {
+        let read = stream_file(&only.path, format, &mut |e| {
             first.push(e);
             first.len() < 2
-        })?;
+        });
+        // Two datasets make a batch, which reports a failure after them as a failed entry.
+        if first.len() < 2 {
+            read?;
+        }
         if first.len() < 2 {
             return match first.pop() {
                 Some(Ok(d)) => {

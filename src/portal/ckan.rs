@@ -194,8 +194,10 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
     if let Some(e) = walker.failure {
         return Err(e);
     }
+    if walker.stopped {
+        return Ok(());
+    }
     match walked {
-        Ok(()) if walker.stopped => Ok(()),
         Ok(()) => de.end().map_err(|e| Error::input(path, format!("not valid JSON after the packages: {e}"))),
         Err(e) => Err(Error::input(path, format!("not valid JSON ({e}); expected CKAN metadata"))),
     }
@@ -249,9 +251,13 @@ impl<'de> serde::de::Visitor<'de> for Level<'_, '_, '_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        // An array of packages: one at a time.
-        while let Some(v) = seq.next_element::<Value>()? {
-            self.walker.package(&v);
+        // An array of packages: one at a time. Once the caller has stopped, the rest is not
+        // parsed (the parser's complaint about the unfinished array is then ignored).
+        while !self.walker.stopped {
+            match seq.next_element::<Value>()? {
+                Some(v) => self.walker.package(&v),
+                None => break,
+            }
         }
         Ok(())
     }
