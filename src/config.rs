@@ -68,7 +68,7 @@ pub struct Config {
     pub columns: BTreeMap<String, String>,
     /// Justified exceptions: rule + items + reason.
     #[serde(default)]
-    pub exceptions: Vec<crate::policy::exceptions::ExceptionConfig>,
+    pub exceptions: Vec<ExceptionConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -118,4 +118,16 @@ impl Config {
             Some(OneOrMany::Many(v)) => v.clone(),
         }
     }
+}
+
+/// An exception as written in the config; `policy::exceptions` checks and applies it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionConfig {
+    pub rule: String,
+    /// Item ids or patterns (`*` any run of characters, `?` one character). Required for item
+    /// rules; not allowed for collection rules.
+    #[serde(default)]
+    pub items: Vec<String>,
+    pub reason: String,
 }

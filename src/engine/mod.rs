@@ -317,7 +317,7 @@ impl Auditor {
                 let g = &p.rec.groups[g];
                 Finding {
                     waived: reason(waived),
-                    ..Finding::collection(g.rule.code(), g.severity, manifest, g.message.clone())
+                    ..Finding::collection(g.rule, g.severity, manifest, g.message.clone())
                 }
             })
             .collect();
@@ -333,13 +333,14 @@ impl Auditor {
             .groups
             .into_iter()
             .map(|g| Group {
-                rule: g.rule.code().to_string(),
+                rule: g.rule,
                 severity: g.severity,
                 key: g.key,
                 count: g.count,
                 examples: g.examples.into_iter().map(|(_, _, item)| item).collect(),
                 waived: reason(g.waived),
                 message: g.message,
+                first: None,
             })
             .collect();
         let item_findings = p
@@ -348,7 +349,7 @@ impl Auditor {
             .into_sorted_vec()
             .into_iter()
             .map(|r| Finding {
-                rule: r.rule.code().to_string(),
+                rule: r.rule,
                 severity: r.severity,
                 item: Some(r.item),
                 manifest: self.manifests.get(r.manifest).cloned(),

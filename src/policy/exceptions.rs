@@ -3,22 +3,11 @@
 //! weighing in the verdict. An exception that matched nothing is reported, since a stale waiver
 //! usually means the manifest changed under it.
 
-use serde::Deserialize;
-
 use super::{Rule, Scope};
 use crate::error::{Error, Result};
 
-/// An exception as written in the config.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExceptionConfig {
-    pub rule: String,
-    /// Item ids or patterns (`*` any run of characters, `?` one character). Required for item
-    /// rules; not allowed for collection rules.
-    #[serde(default)]
-    pub items: Vec<String>,
-    pub reason: String,
-}
+/// An exception as written in the config (raw settings live in `config`).
+pub use crate::config::ExceptionConfig;
 
 /// A checked exception. Whether it waived anything is read off the finished audit's groups
 /// (see [`Exceptions::unused`]), not counted here: the policy stays immutable, and partials made

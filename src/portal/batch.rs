@@ -413,7 +413,7 @@ impl Tally {
     fn add(&mut self, index: IndexEntry, r: &Report) {
         let mut seen: BTreeMap<(String, Severity), u64> = BTreeMap::new();
         for g in r.groups.iter().filter(|g| g.waived.is_none() && g.severity >= Severity::Warning) {
-            *seen.entry((g.rule.clone(), g.severity)).or_default() += g.count;
+            *seen.entry((g.rule.code().to_string(), g.severity)).or_default() += g.count;
         }
         for (k, n) in seen {
             let e = self.reasons.entry(k).or_default();
@@ -490,13 +490,14 @@ fn failed_report(
     let rule = Rule::ManifestRowInvalid;
     let (key, message) = crate::policy::findings::unreadable_dataset(reason);
     let group = Group {
-        rule: rule.code().to_string(),
+        rule,
         severity: Severity::Error,
         key: key.to_string(),
         count: 1,
         examples: Vec::new(),
         waived: None,
         message: message.clone(),
+        first: None,
     };
     report::build::build(report::build::Tallies {
         collection: Collection {
@@ -509,7 +510,7 @@ fn failed_report(
         items_with_errors: 0,
         groups: vec![group],
         collection_findings: vec![Finding::collection(
-            rule.code(),
+            rule,
             Severity::Error,
             Some(display.to_string()),
             message,

@@ -35,14 +35,14 @@ pub fn build(t: Tallies) -> Report {
     let mut groups: Vec<Group> = t.groups.into_iter().filter(|g| g.count > 0).collect();
     for g in &groups {
         let counts = if g.waived.is_some() { &mut waived } else { &mut by_rule };
-        *counts.entry(g.rule.clone()).or_default() += g.count;
+        *counts.entry(g.rule.code().to_string()).or_default() += g.count;
     }
     groups.sort_by(|a, b| {
         // Active findings first; waived ones after, still listed.
         (a.waived.is_some().cmp(&b.waived.is_some()))
             .then(b.severity.cmp(&a.severity))
             .then(b.count.cmp(&a.count))
-            .then(a.rule.cmp(&b.rule))
+            .then(a.rule.code().cmp(b.rule.code()))
             .then(a.key.cmp(&b.key))
     });
     let total_item_findings: u64 =
@@ -52,6 +52,21 @@ pub fn build(t: Tallies) -> Report {
     let findings_truncated = total_item_findings > item_findings.len() as u64;
     let mut findings = t.collection_findings;
     findings.extend(item_findings);
+    // Each group's first finding in the report: the same rule, and for item findings the same
+    // value or the group's first example.
+    for g in &mut groups {
+        g.first = findings
+            .iter()
+            .position(|f| {
+                f.rule == g.rule
+                    && f.waived == g.waived
+                    && (f.value.as_deref() == Some(g.key.as_str())
+                        || f.item.is_some() && f.item == g.examples.first().cloned())
+            })
+            .or_else(|| {
+                findings.iter().position(|f| f.rule == g.rule && f.item.is_none() && f.message == g.message)
+            });
+    }
 
     let active = |severity: Severity| groups.iter().any(|g| g.severity == severity && g.waived.is_none());
     let verdict = if active(Severity::Error) {

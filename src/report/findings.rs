@@ -61,7 +61,7 @@ pub struct FindingRef<'a> {
 impl<'a> From<&'a Finding> for FindingRef<'a> {
     fn from(f: &'a Finding) -> Self {
         FindingRef {
-            rule: &f.rule,
+            rule: f.rule.code(),
             severity: f.severity,
             item: f.item.as_deref(),
             manifest: f.manifest.as_deref(),

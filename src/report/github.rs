@@ -47,7 +47,7 @@ fn finding_message(f: &Finding) -> String {
     if let Some(item) = &f.item {
         m = format!("item {item}{}: {m}", f.row.map(|r| format!(" (row {r})")).unwrap_or_default());
     }
-    if let Some(fix) = hint(&f.rule) {
+    if let Some(fix) = hint(f.rule) {
         m.push_str(&format!("\nFix: {fix}"));
     }
     m
@@ -60,7 +60,7 @@ fn group_message(g: &Group) -> String {
     if !g.examples.is_empty() {
         m.push_str(&format!("\ne.g. {}", g.examples.join(", ")));
     }
-    if let Some(fix) = hint(&g.rule) {
+    if let Some(fix) = hint(g.rule) {
         m.push_str(&format!("\nFix: {fix}"));
     }
     m
@@ -72,17 +72,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     if active <= PER_FINDING && !report.findings_truncated {
         for f in report.findings.iter().filter(|f| f.waived.is_none()) {
             let file = f.manifest.as_deref().or(first_manifest);
-            annotate(out, f.severity, file, f.line, &f.rule, &finding_message(f))?;
+            annotate(out, f.severity, file, f.line, f.rule.code(), &finding_message(f))?;
         }
     } else {
         for g in report.groups.iter().filter(|g| g.waived.is_none()) {
-            let first = report
-                .findings
-                .iter()
-                .find(|f| f.rule == g.rule && f.value.as_deref() == Some(g.key.as_str()))
-                .or_else(|| report.findings.iter().find(|f| f.rule == g.rule));
+            let first = g.first.and_then(|i| report.findings.get(i));
             let file = first.and_then(|f| f.manifest.as_deref()).or(first_manifest);
-            annotate(out, g.severity, file, first.and_then(|f| f.line), &g.rule, &group_message(g))?;
+            annotate(out, g.severity, file, first.and_then(|f| f.line), g.rule.code(), &group_message(g))?;
         }
     }
     let summary = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());

@@ -264,13 +264,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "<tbody>")?;
         for g in &report.groups {
             let sev = if g.waived.is_some() { "waived" } else { g.severity.as_str() };
-            let crit = Criterion::of_code(&g.rule).map_or(super::OTHER_CHECKS, Criterion::title);
+            let crit = Criterion::of(g.rule).map_or(super::OTHER_CHECKS, Criterion::title);
             let count = if collection_wide(g) { "collection".to_string() } else { g.count.to_string() };
             let examples: Vec<String> = g.examples.iter().map(|e| h(e).into_owned()).collect();
             write!(
                 out,
                 "<tr data-severity=\"{sev}\"><td class=\"sev {sev}\">{sev}</td><td>{crit}</td><td><code>{}</code></td><td>{}</td><td class=\"num\" data-v=\"{}\">{count}</td><td>{}</td><td>{}",
-                h(&g.rule),
+                h(g.rule.code()),
                 h(&g.key),
                 g.count,
                 examples.join(", "),
@@ -279,7 +279,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             if let Some(reason) = &g.waived {
                 write!(out, "<div class=\"hint\">waived: {}</div>", h(reason))?;
             }
-            if let Some(fix) = hint(&g.rule) {
+            if let Some(fix) = hint(g.rule) {
                 write!(out, "<div class=\"hint\">Fix: {}</div>", h(fix))?;
             }
             writeln!(out, "</td></tr>")?;
@@ -310,7 +310,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "<tr data-severity=\"{sev}\"><td class=\"sev {sev}\">{sev}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\" data-v=\"{}\">{row}</td><td>{}</td><td>{message}</td></tr>",
-            h(&f.rule),
+            h(f.rule.code()),
             h(f.item.as_deref().unwrap_or("(collection)")),
             h(f.manifest.as_deref().unwrap_or("")),
             f.row.unwrap_or(0),

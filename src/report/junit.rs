@@ -40,7 +40,7 @@ fn detail(g: &Group) -> String {
     if !g.examples.is_empty() {
         s.push_str(&format!("examples: {}\n", g.examples.join(", ")));
     }
-    if let Some(fix) = hint(&g.rule) {
+    if let Some(fix) = hint(g.rule) {
         s.push_str(&format!("fix: {fix}\n"));
     }
     s
@@ -53,7 +53,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let mut cases = Vec::new();
         for &i in &crit.groups {
             let g = &report.groups[i];
-            let name = if g.key.is_empty() { g.rule.clone() } else { format!("{}: {}", g.rule, g.key) };
+            let name = if g.key.is_empty() { g.rule.to_string() } else { format!("{}: {}", g.rule, g.key) };
             let body = match (&g.waived, g.severity) {
                 (Some(reason), _) => Body::Skipped(format!("waived: {reason}")),
                 (None, Severity::Error) => {
@@ -74,7 +74,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             None => Rule::ALL.iter().copied().filter(|r| Criterion::of(*r).is_none()).collect(),
         };
         for rule in rules {
-            if !report.groups.iter().any(|g| g.rule == rule.code()) {
+            if !report.groups.iter().any(|g| g.rule == rule) {
                 cases.push(Case { name: rule.code().to_string(), class: class.clone(), body: Body::Pass });
             }
         }
@@ -161,11 +161,11 @@ mod tests {
     fn errors_fail_warnings_pass_waived_skip() {
         let mut report = crate::report::sarif::tests::sample_report();
         let mut g = report.groups[0].clone();
-        g.rule = "access-unrecognized".into();
+        g.rule = Rule::AccessUnrecognized;
         g.severity = Severity::Warning;
         g.key = "ask \u{0}first".into();
         report.groups.push(g.clone());
-        g.rule = "access-discriminatory".into();
+        g.rule = Rule::AccessDiscriminatory;
         g.severity = Severity::Error;
         g.waived = Some("agreed with the DPGA".into());
         report.groups.push(g);

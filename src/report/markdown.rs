@@ -52,7 +52,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "|---|---|---:|---:|---|")?;
     let criteria = report.criteria();
     for crit in &criteria {
-        let mut rules: Vec<&str> = crit.groups.iter().map(|&i| report.groups[i].rule.as_str()).collect();
+        let mut rules: Vec<&str> = crit.groups.iter().map(|&i| report.groups[i].rule.code()).collect();
         rules.dedup();
         let rules = if rules.is_empty() {
             "—".to_string()
@@ -147,7 +147,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out)?;
             writeln!(out, "**Example.** {}", d.example.trim())?;
             writeln!(out)?;
-            if let Some(fix) = hint(&d.code) {
+            if let Some(fix) = crate::policy::Rule::from_code(&d.code).and_then(hint) {
                 writeln!(out, "**How to fix.** {fix}")?;
                 writeln!(out)?;
             }

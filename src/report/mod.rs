@@ -162,7 +162,8 @@ pub fn cap_hosts(hosts: impl IntoIterator<Item = (String, u64)>, max: usize) -> 
 /// Findings of one rule that share a key (the same license string, the same URL problem, ...).
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
-    pub rule: String,
+    /// Written as its code.
+    pub rule: Rule,
     pub severity: Severity,
     pub key: String,
     pub count: u64,
@@ -173,12 +174,17 @@ pub struct Group {
     /// The message of the group's first finding, for human-readable reports.
     #[serde(skip)]
     pub message: String,
+    /// The index in `findings` of the group's first finding kept in the report, when one is:
+    /// renderers that show an example use it rather than searching.
+    #[serde(skip)]
+    pub first: Option<usize>,
 }
 
 /// One finding. Item findings carry item, manifest and row; collection findings carry none.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    /// Written as its code.
+    pub rule: Rule,
     pub severity: Severity,
     pub item: Option<String>,
     pub manifest: Option<String>,
@@ -200,9 +206,9 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about the whole collection (or one manifest of it): no item, row or line.
-    pub fn collection(rule: &str, severity: Severity, manifest: Option<String>, message: String) -> Finding {
+    pub fn collection(rule: Rule, severity: Severity, manifest: Option<String>, message: String) -> Finding {
         Finding {
-            rule: rule.to_string(),
+            rule,
             severity,
             item: None,
             manifest,
@@ -345,7 +351,7 @@ impl Report {
             })
             .collect();
         for (i, g) in self.groups.iter().enumerate() {
-            let slot = match Criterion::of_code(&g.rule) {
+            let slot = match Criterion::of(g.rule) {
                 Some(c) => Criterion::ALL.iter().position(|x| *x == c).unwrap_or(3),
                 None => 3,
             };
@@ -380,7 +386,7 @@ impl Report {
     pub fn fired_rule_docs(&self) -> Vec<&'static crate::policy::rules::RuleDoc> {
         Rule::ALL
             .iter()
-            .filter(|r| self.groups.iter().any(|g| g.rule == r.code()))
+            .filter(|r| self.groups.iter().any(|g| g.rule == **r))
             .filter_map(|r| r.doc())
             .collect()
     }
@@ -405,15 +411,13 @@ impl Report {
 }
 
 /// The one-line fix of a rule, from its doc (shown beside findings).
-pub fn hint(rule: &str) -> Option<&'static str> {
-    Rule::from_code(rule).and_then(|r| r.doc()).map(|d| d.fix.as_str())
+pub fn hint(rule: Rule) -> Option<&'static str> {
+    rule.doc().map(|d| d.fix.as_str())
 }
 
 /// Whether a group is about the whole collection rather than a count of items.
 pub fn collection_wide(g: &Group) -> bool {
-    Rule::from_code(&g.rule)
-        .and_then(|r| r.doc())
-        .is_some_and(|d| d.scope == crate::policy::Scope::Collection)
+    Some(g.rule).and_then(|r| r.doc()).is_some_and(|d| d.scope == crate::policy::Scope::Collection)
         || g.examples.is_empty()
 }
 
@@ -464,11 +468,11 @@ mod tests {
     fn criteria_count_by_severity_and_skip_waived() {
         let mut report = sarif::tests::sample_report();
         let mut g = report.groups[0].clone();
-        g.rule = "access-unrecognized".into();
+        g.rule = Rule::AccessUnrecognized;
         g.severity = Severity::Warning;
         g.count = 4;
         report.groups.push(g.clone());
-        g.rule = "duplicate-item-id".into();
+        g.rule = Rule::DuplicateItemId;
         g.waived = Some("known".into());
         report.groups.push(g);
         let c = report.criteria();

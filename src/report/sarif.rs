@@ -103,7 +103,7 @@ fn finding_result(f: &Finding, fallback_manifest: Option<&str>) -> Value {
     {
         text.push_str(&format!(" (value: {v})"));
     }
-    let mut r = base_result(&f.rule, f.severity, text, f.waived.as_ref());
+    let mut r = base_result(f.rule.code(), f.severity, text, f.waived.as_ref());
     if let Some(m) = f.manifest.as_deref().or(fallback_manifest) {
         r["locations"] = json!([location(m, f.line)]);
     }
@@ -127,7 +127,7 @@ fn finding_result(f: &Finding, fallback_manifest: Option<&str>) -> Value {
     // across runs even when rows move.
     let identity = f.item.clone().or_else(|| f.row.map(|r| r.to_string())).unwrap_or_default();
     r["partialFingerprints"] = json!({
-        FINGERPRINT_KEY: fnv(&[&f.rule, f.manifest.as_deref().unwrap_or(""), &identity, f.value.as_deref().unwrap_or("")])
+        FINGERPRINT_KEY: fnv(&[f.rule.code(), f.manifest.as_deref().unwrap_or(""), &identity, f.value.as_deref().unwrap_or("")])
     });
     r
 }
@@ -139,15 +139,9 @@ fn group_result(report: &Report, g: &Group) -> Value {
     if !g.examples.is_empty() {
         text.push_str(&format!("; e.g. {}", g.examples.join(", ")));
     }
-    let mut r = base_result(&g.rule, g.severity, text, g.waived.as_ref());
+    let mut r = base_result(g.rule.code(), g.severity, text, g.waived.as_ref());
     // Point at the first retained finding of the group, else at the first manifest.
-    let first = report
-        .findings
-        .iter()
-        .find(|f| f.rule == g.rule && f.value.as_deref() == Some(g.key.as_str()))
-        .or_else(|| {
-            report.findings.iter().find(|f| f.rule == g.rule && g.examples.first() == f.item.as_ref())
-        });
+    let first = g.first.and_then(|i| report.findings.get(i));
     let manifest =
         first.and_then(|f| f.manifest.as_deref()).or(report.collection.manifests.first().map(String::as_str));
     if let Some(m) = manifest {
@@ -158,7 +152,7 @@ fn group_result(report: &Report, g: &Group) -> Value {
         props["row"] = json!(row);
     }
     r["properties"] = props;
-    r["partialFingerprints"] = json!({"dpgAuditGroup/v1": fnv(&[&g.rule, &g.key])});
+    r["partialFingerprints"] = json!({"dpgAuditGroup/v1": fnv(&[g.rule.code(), &g.key])});
     r
 }
 
@@ -216,7 +210,7 @@ pub(crate) mod tests {
     /// A report built by hand: one CSV finding with a line, one Parquet finding without.
     pub(crate) fn sample_report() -> Report {
         let finding = |manifest: &str, row: u64, line: Option<u64>| Finding {
-            rule: "license-not-approved".into(),
+            rule: Rule::LicenseNotApproved,
             severity: Severity::Error,
             item: Some(format!("item-{row}")),
             manifest: Some(manifest.into()),
@@ -248,13 +242,14 @@ pub(crate) mod tests {
                 by_host: BTreeMap::new(),
             },
             groups: vec![Group {
-                rule: "license-not-approved".into(),
+                rule: Rule::LicenseNotApproved,
                 severity: Severity::Error,
                 key: "CC BY-NC 4.0".into(),
                 count: 2,
                 examples: vec!["item-3".into(), "item-7".into()],
                 waived: None,
                 message: "CC-BY-NC-4.0 is not acceptable for open data: NonCommercial".into(),
+                first: Some(0),
             }],
             findings: vec![
                 finding("data/items.csv", 3, Some(4)),

@@ -167,7 +167,7 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
                 let examples: Vec<String> = g.examples.iter().map(|e| clean(e)).collect();
                 writeln!(out, "      e.g. {}", examples.join(", "))?;
             }
-            if let Some(fix) = hint(&g.rule) {
+            if let Some(fix) = hint(g.rule) {
                 writeln!(out, "      {} {fix}", p.dim("fix:"))?;
             }
         }
