@@ -1523,8 +1523,8 @@ fn build_report(
     }
     let by_host =
         crate::report::cap_hosts(hosts.iter().map(|(h, t)| (h.clone(), t.items)), crate::report::MAX_HOSTS);
-    for f in collection::judge(&labels, &hosts, declared, &policy.locations) {
-        let severity = policy.profile.severity(f.rule);
+    for f in collection::judge(&labels, &hosts, declared, policy) {
+        let severity = f.severity;
         let waived = policy.exceptions.waiver(f.rule, None);
         let g = acc.rec.group_with(f.rule, severity, &f.key, &f.message, waived);
         acc.rec.groups[g].count += 1;
