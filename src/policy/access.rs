@@ -358,8 +358,8 @@ struct Term {
 #[derive(Debug, Default)]
 struct Clause {
     terms: Vec<Term>,
-    /// (position, word as written) of each negator.
-    negators: Vec<(usize, String)>,
+    /// (position, end, word as written) of each negator.
+    negators: Vec<(usize, usize, String)>,
     /// Positions of joins and commas: what a negation carries across.
     joins: Vec<usize>,
 }
@@ -408,6 +408,15 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
         let slice = toks.get(i..i + n)?;
         slice.iter().map(|t| if let Tok::Word { folded, .. } = t { Some(folded.as_str()) } else { None }).collect()
     };
+    // A word matches a lexicon word as written or without a final `s`: plurals in English,
+    // Spanish, French and Portuguese ("confidentielles", "members"), German genitives
+    // ("Deutschlands"). Short words are left alone ("us", "is").
+    let same = |got: &str, want: &str| {
+        got == want || (got.len() > 4 && got.strip_suffix('s').is_some_and(|stem| stem == want))
+    };
+    let phrase_at = |i: usize, words: &[String]| {
+        words_at(i, words.len()).is_some_and(|got| got.iter().zip(words).all(|(g, w)| same(g, w)))
+    };
     let raw_of = |i: usize, n: usize| -> String {
         toks[i..i + n]
             .iter()
@@ -455,10 +464,13 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
                     i += n;
                     continue;
                 }
-                let phrase = lex
-                    .phrases
-                    .get(folded)
-                    .and_then(|list| list.iter().find(|p| words_at(i, p.words.len()).is_some_and(|w| w == p.words)));
+                let stem = folded.strip_suffix('s').filter(|_| folded.len() > 4);
+                let phrase = [Some(folded.as_str()), stem]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|first| lex.phrases.get(first))
+                    .flat_map(|list| list.iter().filter(|p| phrase_at(i, &p.words)))
+                    .max_by_key(|p| p.words.len());
                 let negator = lex.negators.get(folded).and_then(|l| matches(l, i));
                 // A phrase wins over a negator of the same start only when it is longer: "not
                 // available" and "non public" are phrases; "no" before "registration" negates.
@@ -476,7 +488,7 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
                         i += len;
                     }
                     (_, Some(n)) => {
-                        clauses[current].negators.push((pos, raw_of(i, n)));
+                        clauses[current].negators.push((pos, pos + n, raw_of(i, n)));
                         pos += n;
                         i += n;
                     }
@@ -518,7 +530,11 @@ const REACH_BACK: usize = 3;
 /// outside the EU" negates "available" only, and "outside the EU" still restricts.
 fn apply_negation(c: &mut Clause) {
     let negators = c.negators.clone();
-    for (at, word) in negators {
+    for (at, end, word) in negators {
+        // Before a place name, "no"/"na" is Portuguese "in the" ("no Brasil"): no negation.
+        if c.terms.iter().any(|t| t.start == end && t.kinds == [Kind::Place]) {
+            continue;
+        }
         let ahead = c.terms.iter().position(|t| t.start > at && t.start - at <= REACH_AHEAD && t.negated.is_none());
         match ahead {
             Some(mut k) => {
@@ -527,7 +543,9 @@ fn apply_negation(c: &mut Clause) {
                 while let Some(next) = c.terms.get(k + 1) {
                     let gap = c.terms[k].end..next.start;
                     let only_joins = gap.clone().all(|p| c.joins.contains(&p));
-                    if gap.len() > 2 || !only_joins {
+                    // Adjacent phrases are not a list: in "no disponible fuera de España" the
+                    // negation ends at "disponible".
+                    if gap.is_empty() || gap.len() > 2 || !only_joins {
                         break;
                     }
                     k += 1;
