@@ -72,6 +72,8 @@ pub struct Reading {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Open,
+    /// Everyone, anywhere: voids a restriction by place or group in the same clause.
+    Everyone,
     Requirement,
     Terms,
     Geography,
@@ -94,6 +96,7 @@ struct VocabularyFile {
     breaks: Vec<String>,
     code_stopwords: Vec<String>,
     open: Vec<String>,
+    everyone: Vec<String>,
     requirement: Vec<String>,
     terms: Vec<String>,
     geography: Vec<String>,
@@ -152,8 +155,9 @@ fn build() -> Result<Lexicon, String> {
             None => list.push(Phrase { words, kinds: vec![kind] }),
         }
     };
-    let sections: [(&[String], Kind); 13] = [
+    let sections: [(&[String], Kind); 14] = [
         (&v.open, Kind::Open),
+        (&v.everyone, Kind::Everyone),
         (&v.requirement, Kind::Requirement),
         (&v.terms, Kind::Terms),
         (&v.geography, Kind::Geography),
@@ -320,8 +324,11 @@ fn tokens(text: &str) -> Vec<Tok> {
             '€' | '$' | '£' | '¥' | '₹' | '₩' | '₽' => {
                 out.push(Tok::Sign { kind: Kind::Fee, raw: c.to_string() })
             }
-            // An address at a domain ("@uni.edu"): sign-up limited to an email domain.
-            '@' if next.is_some_and(char::is_alphanumeric) => {
+            // A bare domain ("an @uni.edu address"): sign-up limited to an email domain. A whole
+            // address ("data@example.org") is a contact, not a restriction.
+            '@' if next.is_some_and(char::is_alphanumeric)
+                && (i == 0 || !chars[i - 1].is_alphanumeric()) =>
+            {
                 out.push(Tok::Sign { kind: Kind::Membership, raw: "@".into() })
             }
             _ => {}
@@ -399,6 +406,17 @@ pub fn read(raw: &str) -> Reading {
     })
 }
 
+/// Endings a word may carry beyond its lexicon form: plurals (English, Spanish, French,
+/// Portuguese: "members", "confidenciales", "confidentielles"), French feminine ("privée"),
+/// German adjective endings and genitives ("internen", "offene", "Deutschlands").
+const ENDINGS: [&str; 5] = ["s", "es", "e", "en", "er"];
+
+/// The forms of `word` with one ending removed. Words of four letters or fewer are left alone,
+/// so that "us", "is" or "fees" → "fee" only where the stem is still a word of the lexicon.
+fn stems(word: &str) -> impl Iterator<Item = &str> {
+    ENDINGS.iter().filter_map(move |e| word.strip_suffix(e)).filter(move |_| word.len() > 4)
+}
+
 /// Finds phrases, negators and clause breaks, longest phrase first.
 fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
     let mut clauses = vec![Clause::default()];
@@ -408,12 +426,7 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
         let slice = toks.get(i..i + n)?;
         slice.iter().map(|t| if let Tok::Word { folded, .. } = t { Some(folded.as_str()) } else { None }).collect()
     };
-    // A word matches a lexicon word as written or without a final `s`: plurals in English,
-    // Spanish, French and Portuguese ("confidentielles", "members"), German genitives
-    // ("Deutschlands"). Short words are left alone ("us", "is").
-    let same = |got: &str, want: &str| {
-        got == want || (got.len() > 4 && got.strip_suffix('s').is_some_and(|stem| stem == want))
-    };
+    let same = |got: &str, want: &str| got == want || stems(got).any(|stem| stem == want);
     let phrase_at = |i: usize, words: &[String]| {
         words_at(i, words.len()).is_some_and(|got| got.iter().zip(words).all(|(g, w)| same(g, w)))
     };
@@ -464,10 +477,8 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
                     i += n;
                     continue;
                 }
-                let stem = folded.strip_suffix('s').filter(|_| folded.len() > 4);
-                let phrase = [Some(folded.as_str()), stem]
-                    .into_iter()
-                    .flatten()
+                let phrase = std::iter::once(folded.as_str())
+                    .chain(stems(folded))
                     .filter_map(|first| lex.phrases.get(first))
                     .flat_map(|list| list.iter().filter(|p| phrase_at(i, &p.words)))
                     .max_by_key(|p| p.words.len());
@@ -590,8 +601,18 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
     // Who may have it: a place restricts with a marker in the clause ("only", "outside") or a
     // people word beside it ("Brazilian users"); a geography word ("residents", "geo-blocked")
     // restricts by itself.
+    // "Open to researchers and the general public", "in France and abroad": a place or group
+    // listed alongside everyone restricts nobody. Only a list does that ("everyone at member
+    // institutions" still restricts), and words such as "residents" always restrict.
+    let listed_with_everyone = |t: &Term| {
+        active(Kind::Everyone).any(|e| {
+            let gap = if e.start >= t.end { t.end..e.start } else { e.end..t.start };
+            !gap.is_empty() && gap.len() <= 3 && gap.clone().any(|p| c.joins.contains(&p))
+        })
+    };
     let markers: Vec<&Term> = active(Kind::Marker).collect();
     let places: Vec<&Term> = active(Kind::Place)
+        .filter(|p| !listed_with_everyone(p))
         .filter(|p| {
             !markers.is_empty() || active(Kind::People).any(|q| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)
         })
@@ -603,10 +624,11 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
         geo.extend(active(Kind::People).filter(|q| places.iter().any(|p| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)));
     }
     geo.sort_by_key(|t| t.start);
-    let members: Vec<&Term> = active(Kind::Membership).collect();
+    let members: Vec<&Term> = active(Kind::Membership).filter(|m| !listed_with_everyone(m)).collect();
     // "Not available", "non disponible": an open phrase negated.
     let mut unavailable: Vec<&Term> = active(Kind::Unavailable).collect();
     unavailable.extend(negated(Kind::Open));
+    unavailable.extend(negated(Kind::Everyone));
 
     if active(Kind::NotPublic).next().is_some() {
         return reading(Class::NotPublic, "not public", active(Kind::NotPublic).collect());
@@ -670,7 +692,7 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
         Kind::NotPublic,
         Kind::Unavailable,
     ];
-    let mut open: Vec<&Term> = active(Kind::Open).collect();
+    let mut open: Vec<&Term> = active(Kind::Open).chain(active(Kind::Everyone)).collect();
     open.extend(c.terms.iter().filter(|t| t.negated.is_some() && t.kinds.iter().any(|k| restrictive.contains(k))));
     open.sort_by_key(|t| t.start);
     if !open.is_empty() {
