@@ -358,7 +358,8 @@ struct Term {
     end: usize,
     kinds: Vec<Kind>,
     text: String,
-    negated: Option<String>,
+    /// The negator that negates this phrase, and whether it comes after it ("not required").
+    negated: Option<(String, bool)>,
 }
 
 /// A clause: its words (folded and as written) with commas kept as positions, terms and negators.
@@ -549,7 +550,7 @@ fn apply_negation(c: &mut Clause) {
         let ahead = c.terms.iter().position(|t| t.start > at && t.start - at <= REACH_AHEAD && t.negated.is_none());
         match ahead {
             Some(mut k) => {
-                c.terms[k].negated = Some(word.clone());
+                c.terms[k].negated = Some((word.clone(), false));
                 // Carry across a list: the gap to the next phrase holds only joins and commas.
                 while let Some(next) = c.terms.get(k + 1) {
                     let gap = c.terms[k].end..next.start;
@@ -560,13 +561,13 @@ fn apply_negation(c: &mut Clause) {
                         break;
                     }
                     k += 1;
-                    c.terms[k].negated = Some(word.clone());
+                    c.terms[k].negated = Some((word.clone(), false));
                 }
             }
             None => {
                 let back = c.terms.iter().rposition(|t| t.end <= at && at - t.end <= REACH_BACK);
                 if let Some(k) = back {
-                    c.terms[k].negated.get_or_insert(word);
+                    c.terms[k].negated.get_or_insert((word, true));
                 }
             }
         }
@@ -576,7 +577,8 @@ fn apply_negation(c: &mut Clause) {
 /// Words shown for a term: with its negator when negated ("no registration").
 fn shown(t: &Term) -> String {
     match &t.negated {
-        Some(n) => format!("{n} {}", t.text),
+        Some((n, false)) => format!("{n} {}", t.text),
+        Some((n, true)) => format!("{} {n}", t.text),
         None => t.text.clone(),
     }
 }
@@ -618,6 +620,12 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
         })
         .collect();
     let mut geo: Vec<&Term> = active(Kind::Geography).collect();
+    // "EU residents": with a geography word, every place of the clause is part of what decided.
+    let places: Vec<&Term> = if geo.is_empty() {
+        places
+    } else {
+        active(Kind::Place).filter(|p| !listed_with_everyone(p)).collect()
+    };
     if !places.is_empty() {
         geo.extend(places.iter().copied());
         geo.extend(markers.iter().copied().filter(|m| !m.kinds.contains(&Kind::Place)));
