@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use dpg_audit::cli::{
-    AccessArgs, AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
+    AccessArgs, AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs,
+    RulesCommand,
 };
 use dpg_audit::policy::rules::{self, Rule};
 use dpg_audit::portal::batch::{BatchFormat, BatchReport, Outcome};

@@ -31,7 +31,11 @@ fn score(name: &str) -> (usize, Vec<String>) {
     for (statement, want, lang) in &rows {
         let got = access::read(statement);
         if got.class.as_str() != want {
-            wrong.push(format!("[{lang}] {statement}: want {want}, got {} ({})", got.class.as_str(), got.reason));
+            wrong.push(format!(
+                "[{lang}] {statement}: want {want}, got {} ({})",
+                got.class.as_str(),
+                got.reason
+            ));
         }
     }
     (rows.len(), wrong)
@@ -77,7 +81,11 @@ fn no_restricted_statement_passes_silently() {
 
 #[test]
 fn access_subcommand_tsv_and_json() {
-    let run = dpg_audit(&["access", "no registration required", "Downloads are blocked for visitors outside Brazil"]);
+    let run = dpg_audit(&[
+        "access",
+        "no registration required",
+        "Downloads are blocked for visitors outside Brazil",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);

@@ -77,7 +77,10 @@ fn open_definition_profile_approves_only_what_the_open_definition_lists() {
     assert_eq!(r["verdict"], "pass", "{r}");
     // Under the default profile, OGL-UK-2.0 is reviewed as conformant.
     let r = run("open-definition-limited", "clean", &["--profile", "dpg"]);
-    assert!(messages(&r, "license-needs-review").iter().all(|m| m.contains("Open Definition conformant")), "{r}");
+    assert!(
+        messages(&r, "license-needs-review").iter().all(|m| m.contains("Open Definition conformant")),
+        "{r}"
+    );
 }
 
 #[test]

@@ -229,7 +229,10 @@ fn build() -> Result<Lexicon, String> {
             "discriminatory" => Class::Discriminatory,
             "not-public" => Class::NotPublic,
             other => {
-                return Err(format!("rules/access/vocabularies.tsv: line {}: unknown class `{other}`", n + 1));
+                return Err(format!(
+                    "rules/access/vocabularies.tsv: line {}: unknown class `{other}`",
+                    n + 1
+                ));
             }
         };
         lex.exact.insert(canonical(value), (class, reason.to_string()));
@@ -283,18 +286,27 @@ fn fold_char(c: char, out: &mut String) {
 
 /// The folded words of a lexicon phrase.
 fn words_of(phrase: &str) -> Vec<String> {
-    tokens(phrase).into_iter().filter_map(|t| if let Tok::Word { folded, .. } = t { Some(folded) } else { None }).collect()
+    tokens(phrase)
+        .into_iter()
+        .filter_map(|t| if let Tok::Word { folded, .. } = t { Some(folded) } else { None })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
 enum Tok {
-    Word { folded: String, raw: String },
+    Word {
+        folded: String,
+        raw: String,
+    },
     /// A comma: joins a negation's list, but is no word.
     Comma,
     /// A sentence end: the clause ends.
     Stop,
     /// A sign that says "payment" or "email domain" by itself (`€`, `@uni.edu`).
-    Sign { kind: Kind, raw: String },
+    Sign {
+        kind: Kind,
+        raw: String,
+    },
 }
 
 /// Splits text into words and the punctuation the grammar needs. A `.` ends a sentence only
@@ -326,9 +338,7 @@ fn tokens(text: &str) -> Vec<Tok> {
             }
             // A bare domain ("an @uni.edu address"): sign-up limited to an email domain. A whole
             // address ("data@example.org") is a contact, not a restriction.
-            '@' if next.is_some_and(char::is_alphanumeric)
-                && (i == 0 || !chars[i - 1].is_alphanumeric()) =>
-            {
+            '@' if next.is_some_and(char::is_alphanumeric) && (i == 0 || !chars[i - 1].is_alphanumeric()) => {
                 out.push(Tok::Sign { kind: Kind::Membership, raw: "@".into() })
             }
             _ => {}
@@ -338,7 +348,8 @@ fn tokens(text: &str) -> Vec<Tok> {
     // "e-mail" is one word in every language read.
     let mut merged: Vec<Tok> = Vec::with_capacity(out.len());
     for t in out {
-        if let (Some(Tok::Word { folded: pf, raw: pr }), Tok::Word { folded, raw }) = (merged.last_mut(), &t) {
+        if let (Some(Tok::Word { folded: pf, raw: pr }), Tok::Word { folded, raw }) = (merged.last_mut(), &t)
+        {
             if pf == "e" && folded == "mail" {
                 *pf = "email".into();
                 pr.push('-');
@@ -425,7 +436,10 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
     let mut i = 0usize;
     let words_at = |i: usize, n: usize| -> Option<Vec<&str>> {
         let slice = toks.get(i..i + n)?;
-        slice.iter().map(|t| if let Tok::Word { folded, .. } = t { Some(folded.as_str()) } else { None }).collect()
+        slice
+            .iter()
+            .map(|t| if let Tok::Word { folded, .. } = t { Some(folded.as_str()) } else { None })
+            .collect()
     };
     let same = |got: &str, want: &str| got == want || stems(got).any(|stem| stem == want);
     let phrase_at = |i: usize, words: &[String]| {
@@ -547,7 +561,8 @@ fn apply_negation(c: &mut Clause) {
         if c.terms.iter().any(|t| t.start == end && t.kinds == [Kind::Place]) {
             continue;
         }
-        let ahead = c.terms.iter().position(|t| t.start > at && t.start - at <= REACH_AHEAD && t.negated.is_none());
+        let ahead =
+            c.terms.iter().position(|t| t.start > at && t.start - at <= REACH_AHEAD && t.negated.is_none());
         match ahead {
             Some(mut k) => {
                 c.terms[k].negated = Some((word.clone(), false));
@@ -616,7 +631,8 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
     let places: Vec<&Term> = active(Kind::Place)
         .filter(|p| !listed_with_everyone(p))
         .filter(|p| {
-            !markers.is_empty() || active(Kind::People).any(|q| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)
+            !markers.is_empty()
+                || active(Kind::People).any(|q| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)
         })
         .collect();
     let mut geo: Vec<&Term> = active(Kind::Geography).collect();
@@ -629,7 +645,11 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
     if !places.is_empty() {
         geo.extend(places.iter().copied());
         geo.extend(markers.iter().copied().filter(|m| !m.kinds.contains(&Kind::Place)));
-        geo.extend(active(Kind::People).filter(|q| places.iter().any(|p| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)));
+        geo.extend(
+            active(Kind::People).filter(|q| {
+                places.iter().any(|p| q.start.abs_diff(p.end) <= 1 || p.start.abs_diff(q.end) <= 1)
+            }),
+        );
     }
     geo.sort_by_key(|t| t.start);
     let members: Vec<&Term> = active(Kind::Membership).filter(|m| !listed_with_everyone(m)).collect();
@@ -701,7 +721,9 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
         Kind::Unavailable,
     ];
     let mut open: Vec<&Term> = active(Kind::Open).chain(active(Kind::Everyone)).collect();
-    open.extend(c.terms.iter().filter(|t| t.negated.is_some() && t.kinds.iter().any(|k| restrictive.contains(k))));
+    open.extend(
+        c.terms.iter().filter(|t| t.negated.is_some() && t.kinds.iter().any(|k| restrictive.contains(k))),
+    );
     open.sort_by_key(|t| t.start);
     if !open.is_empty() {
         return reading(Class::Open, "open to anyone", open);
@@ -727,7 +749,9 @@ pub fn judge(raw: Option<&str>, severity: &dyn Fn(Rule) -> Severity) -> Judgemen
             Rule::AccessUnrecognized,
             format!("access restriction `{shown}` is not understood; a reviewer must judge it"),
         ),
-        Class::Review => (Rule::AccessUnrecognized, format!("access restriction `{shown}`: {}{because}", r.reason)),
+        Class::Review => {
+            (Rule::AccessUnrecognized, format!("access restriction `{shown}`: {}{because}", r.reason))
+        }
         Class::Discriminatory => {
             (Rule::AccessDiscriminatory, format!("access restriction `{shown}` {}{because}", r.reason))
         }
@@ -798,7 +822,10 @@ mod tests {
 
     #[test]
     fn exact_vocabularies_ignore_scheme_case_and_slash() {
-        assert_eq!(class("https://publications.europa.eu/resource/authority/access-right/NON_PUBLIC/"), Class::NotPublic);
+        assert_eq!(
+            class("https://publications.europa.eu/resource/authority/access-right/NON_PUBLIC/"),
+            Class::NotPublic
+        );
         assert_eq!(class("info:eu-repo/semantics/restrictedAccess"), Class::Discriminatory);
         assert_eq!(class("http://purl.org/coar/access_right/c_abf2"), Class::Open);
         assert_eq!(class("Restricted Public"), Class::Review);

@@ -109,7 +109,8 @@ fn listed(counts: &[(&str, u64)]) -> String {
 /// Whether an SPDX expression (a license label) is approved for the policy's type and profile.
 fn approved(expression: &str, policy: &Policy) -> bool {
     spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX).is_ok_and(|parsed| {
-        licenses::classify_expression(&parsed, policy.dpg_type, &policy.profile).0 == licenses::Class::Approved
+        licenses::classify_expression(&parsed, policy.dpg_type, &policy.profile).0
+            == licenses::Class::Approved
     })
 }
 

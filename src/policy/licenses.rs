@@ -67,8 +67,12 @@ static LISTS: LazyLock<Result<[LicenseList; 3], String>> = LazyLock::new(|| {
     let parse = |(path, text): (&str, &str)| -> Result<LicenseList, String> {
         let file: ListFile = toml::from_str(text).map_err(|e| format!("{path}: {}", e.message().trim()))?;
         // A reason without its source would be a claim nobody can check.
-        if let Some(r) = file.reason.iter().find(|r| r.source.trim().is_empty() || r.reason.trim().is_empty()) {
-            return Err(format!("{path}: a [[reason]] for {} has an empty reason or source", r.ids.join(", ")));
+        if let Some(r) = file.reason.iter().find(|r| r.source.trim().is_empty() || r.reason.trim().is_empty())
+        {
+            return Err(format!(
+                "{path}: a [[reason]] for {} has an empty reason or source",
+                r.ids.join(", ")
+            ));
         }
         Ok(LicenseList {
             osi_approved: file.osi_approved,
@@ -92,7 +96,11 @@ pub fn listed_ids() -> Vec<(&'static str, String)> {
         if let Ok(file) = toml::from_str::<ListFile>(text) {
             // Patterns are not ids; the test that listed ids are valid checks exact ids only.
             out.extend(
-                file.approved.into_iter().chain(file.review).filter(|id| !id.contains(['*', '?'])).map(|id| (path, id)),
+                file.approved
+                    .into_iter()
+                    .chain(file.review)
+                    .filter(|id| !id.contains(['*', '?']))
+                    .map(|id| (path, id)),
             );
         }
     }
