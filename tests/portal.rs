@@ -510,7 +510,7 @@ fn ckan_portal_dump_batch() {
     assert_eq!(verdicts, ["pass", "pass", "fail", "fail", "fail", "fail"]);
     let reasons: Vec<&str> =
         s["top_reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
-    for rule in ["access-discriminatory", "license-ambiguous", "license-missing", "license-not-approved"] {
+    for rule in ["access-not-public", "license-ambiguous", "license-missing", "license-not-approved"] {
         assert!(reasons.contains(&rule), "{rule} in {reasons:?}");
     }
     // Each element is exactly a single-collection report.
