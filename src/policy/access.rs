@@ -349,13 +349,13 @@ fn tokens(text: &str) -> Vec<Tok> {
     let mut merged: Vec<Tok> = Vec::with_capacity(out.len());
     for t in out {
         if let (Some(Tok::Word { folded: pf, raw: pr }), Tok::Word { folded, raw }) = (merged.last_mut(), &t)
+            && pf == "e"
+            && folded == "mail"
         {
-            if pf == "e" && folded == "mail" {
-                *pf = "email".into();
-                pr.push('-');
-                pr.push_str(raw);
-                continue;
-            }
+            *pf = "email".into();
+            pr.push('-');
+            pr.push_str(raw);
+            continue;
         }
         merged.push(t);
     }
@@ -405,10 +405,10 @@ pub fn read(raw: &str) -> Reading {
     let clauses = parse(lex, &tokens(&text));
     let mut best: Option<Reading> = None;
     for clause in &clauses {
-        if let Some(r) = judge_clause(clause) {
-            if best.as_ref().is_none_or(|b| r.class.gravity() > b.class.gravity()) {
-                best = Some(r);
-            }
+        if let Some(r) = judge_clause(clause)
+            && best.as_ref().is_none_or(|b| r.class.gravity() > b.class.gravity())
+        {
+            best = Some(r);
         }
     }
     best.unwrap_or_else(|| Reading {
