@@ -92,6 +92,7 @@ enum Kind {
 #[serde(deny_unknown_fields)]
 struct VocabularyFile {
     negators: Vec<String>,
+    required: Vec<String>,
     joins: Vec<String>,
     breaks: Vec<String>,
     code_stopwords: Vec<String>,
@@ -127,6 +128,8 @@ struct Lexicon {
     breaks: HashMap<String, Vec<Vec<String>>>,
     negators: HashMap<String, Vec<Vec<String>>>,
     joins: Vec<String>,
+    /// Words that, right after a negator, make it negate what precedes it ("not required").
+    required: Vec<String>,
     /// ISO codes and bloc abbreviations, matched only when written in capitals.
     codes: HashMap<String, String>,
     code_stopwords: Vec<String>,
@@ -216,6 +219,7 @@ fn build() -> Result<Lexicon, String> {
         }
     }
     lex.joins = v.joins.iter().map(|j| words_of(j).join(" ")).collect();
+    lex.required = v.required.iter().map(|j| words_of(j).join(" ")).collect();
     lex.code_stopwords = v.code_stopwords;
     for (n, line) in VOCABULARIES.lines().enumerate().filter(|(_, l)| !l.starts_with('#')).skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -377,8 +381,8 @@ struct Term {
 #[derive(Debug, Default)]
 struct Clause {
     terms: Vec<Term>,
-    /// (position, end, word as written) of each negator.
-    negators: Vec<(usize, usize, String)>,
+    /// (position, end, word as written, may negate backwards) of each negator.
+    negators: Vec<(usize, usize, String, bool)>,
     /// Positions of joins and commas: what a negation carries across.
     joins: Vec<usize>,
 }
@@ -514,7 +518,15 @@ fn parse(lex: &Lexicon, toks: &[Tok]) -> Vec<Clause> {
                         i += len;
                     }
                     (_, Some(n)) => {
-                        clauses[current].negators.push((pos, pos + n, raw_of(i, n)));
+                        // Backwards only in "X (is) not required" or at a clause end: in "free for
+                        // non-commercial use" the "non" belongs to the word after it.
+                        let backwards = match toks.get(i + n) {
+                            Some(Tok::Word { folded: next, .. }) => {
+                                lex.required.iter().any(|r| same(next, r))
+                            }
+                            _ => true,
+                        };
+                        clauses[current].negators.push((pos, pos + n, raw_of(i, n), backwards));
                         pos += n;
                         i += n;
                     }
@@ -556,7 +568,7 @@ const REACH_BACK: usize = 3;
 /// outside the EU" negates "available" only, and "outside the EU" still restricts.
 fn apply_negation(c: &mut Clause) {
     let negators = c.negators.clone();
-    for (at, end, word) in negators {
+    for (at, end, word, backwards) in negators {
         // Before a place name, "no"/"na" is Portuguese "in the" ("no Brasil"): no negation.
         if c.terms.iter().any(|t| t.start == end && t.kinds == [Kind::Place]) {
             continue;
@@ -579,12 +591,13 @@ fn apply_negation(c: &mut Clause) {
                     c.terms[k].negated = Some((word.clone(), false));
                 }
             }
-            None => {
+            None if backwards => {
                 let back = c.terms.iter().rposition(|t| t.end <= at && at - t.end <= REACH_BACK);
                 if let Some(k) = back {
                     c.terms[k].negated.get_or_insert((word, true));
                 }
             }
+            None => {}
         }
     }
 }
