@@ -80,6 +80,8 @@ enum Kind {
     Place,
     Marker,
     People,
+    /// A body people belong to ("university", "ministry"): a restriction only with a marker.
+    Group,
     Membership,
     Fee,
     Discretion,
@@ -104,6 +106,7 @@ struct VocabularyFile {
     place: Vec<String>,
     marker: Vec<String>,
     people: Vec<String>,
+    group: Vec<String>,
     membership: Vec<String>,
     fee: Vec<String>,
     discretion: Vec<String>,
@@ -158,7 +161,8 @@ fn build() -> Result<Lexicon, String> {
             None => list.push(Phrase { words, kinds: vec![kind] }),
         }
     };
-    let sections: [(&[String], Kind); 14] = [
+    let sections: [(&[String], Kind); 15] = [
+        (&v.group, Kind::Group),
         (&v.open, Kind::Open),
         (&v.everyone, Kind::Everyone),
         (&v.requirement, Kind::Requirement),
@@ -665,7 +669,10 @@ fn judge_clause(c: &Clause) -> Option<Reading> {
         );
     }
     geo.sort_by_key(|t| t.start);
-    let members: Vec<&Term> = active(Kind::Membership).filter(|m| !listed_with_everyone(m)).collect();
+    // "only from the university's network": a group restricts with a marker, as a place does.
+    let groups = active(Kind::Group).filter(|_| !markers.is_empty());
+    let members: Vec<&Term> =
+        active(Kind::Membership).chain(groups).filter(|m| !listed_with_everyone(m)).collect();
     // "Not available", "non disponible": an open phrase negated.
     let mut unavailable: Vec<&Term> = active(Kind::Unavailable).collect();
     unavailable.extend(negated(Kind::Open));
