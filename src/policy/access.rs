@@ -852,6 +852,18 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_is_read_without_panicking() {
+        let long = "open access. ".repeat(5000);
+        for raw in ["", ".", "@", ",,,,", "non", "aucun", "e-mail", "日本のみ", "US", "not", long.as_str()]
+        {
+            let _ = read(raw);
+        }
+        assert_eq!(class("US"), Class::Unknown, "a code alone restricts nothing");
+        assert_eq!(class("NO LOGIN REQUIRED"), Class::Open, "NO in capitals is no country");
+        assert_eq!(class("ONLY IN JAPAN"), Class::Discriminatory);
+    }
+
+    #[test]
     fn judged_statements_map_to_rules() {
         let rule = |raw: &str| judge(Some(raw), &Rule::default_severity).findings.first().map(|f| f.rule);
         assert_eq!(rule("internal use only"), Some(Rule::AccessNotPublic));
