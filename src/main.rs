@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use dpg_audit::cli::{
-    AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs, RulesCommand,
+    AccessArgs, AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs,
+    RulesCommand,
 };
 use dpg_audit::policy::rules::{self, Rule};
 use dpg_audit::portal::batch::{BatchFormat, BatchOutputs, Outcome};
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Audit(args) => audit(args),
         Command::Normalize(args) => normalize(args),
+        Command::Access(args) => access(args),
         Command::Rules(args) => rules_cmd(args),
     };
     match outcome {
@@ -205,6 +207,59 @@ fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `access`: one line per statement, like `normalize`: `input<TAB>class<TAB>reason<TAB>words`
+/// (words joined by `; `), or one JSON object per line.
+fn access(args: AccessArgs) -> Result<ExitCode, String> {
+    dpg_audit::policy::access::check_vocabulary()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut emit = |input: &str| -> std::io::Result<()> {
+        let r = dpg_audit::policy::access::read(input);
+        match args.format {
+            NormalizeFormat::Tsv => {
+                let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+                let words: Vec<String> = r.words.iter().map(|w| clean(w)).collect();
+                writeln!(out, "{}\t{}\t{}\t{}", clean(input), r.class.as_str(), r.reason, words.join("; "))
+            }
+            NormalizeFormat::Json => {
+                let line = AccessLine { input, class: r.class.as_str(), reason: &r.reason, words: &r.words };
+                let json = serde_json::to_string(&line).map_err(std::io::Error::other)?;
+                writeln!(out, "{json}")
+            }
+        }
+    };
+    let result = if args.texts.is_empty() {
+        let stdin = std::io::stdin();
+        let mut result = Ok(());
+        for line in stdin.lock().lines() {
+            let line = line.map_err(|e| format!("stdin: {e}"))?;
+            result = emit(line.strip_suffix('\r').unwrap_or(&line));
+            if result.is_err() {
+                break;
+            }
+        }
+        result
+    } else {
+        args.texts.iter().try_for_each(|s| emit(s))
+    };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => {
+            let _ = out.flush();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One line of `access --format json`.
+#[derive(serde::Serialize)]
+struct AccessLine<'a> {
+    input: &'a str,
+    class: &'a str,
+    reason: &'a str,
+    words: &'a [String],
 }
 
 /// One line of `normalize --format json`, keys in the contract's order.

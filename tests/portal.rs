@@ -446,7 +446,7 @@ fn sample_verdicts_follow_the_rules() {
     assert_eq!(rule_count(&r, "license-url-mismatch"), 1);
 
     let (_, r) = rules("dcat/ckanext-dcat__dataset_health.ttl");
-    assert_eq!(rule_count(&r, "access-discriminatory"), 1, "NON_PUBLIC");
+    assert_eq!(rule_count(&r, "access-not-public"), 1, "NON_PUBLIC");
     assert_eq!(rule_count(&r, "license-not-approved"), 1);
 
     let (_, r) = rules("hf-cards/hf-datasets__imagenet-1k__README.md");
@@ -510,7 +510,7 @@ fn ckan_portal_dump_batch() {
     assert_eq!(verdicts, ["pass", "pass", "fail", "fail", "fail", "fail"]);
     let reasons: Vec<&str> =
         s["top_reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
-    for rule in ["access-discriminatory", "license-ambiguous", "license-missing", "license-not-approved"] {
+    for rule in ["access-not-public", "license-ambiguous", "license-missing", "license-not-approved"] {
         assert!(reasons.contains(&rule), "{rule} in {reasons:?}");
     }
     // Each element is exactly a single-collection report.
@@ -527,7 +527,7 @@ fn ckan_portal_dump_batch() {
             .unwrap()
             .ends_with("#3f6c2b1e-8d4a-4d1b-9a0e-1c2d3e4f5a05")
     );
-    assert_eq!(rule_count(staff, "access-discriminatory"), 1, "private package");
+    assert_eq!(rule_count(staff, "access-not-public"), 1, "private package");
 }
 
 #[test]
@@ -755,17 +755,13 @@ fn access_facts_map_to_vocabulary_classes() {
     for raw in ["open", "public", "gated auto", &format!("{eu}PUBLIC")] {
         assert_eq!(judge(raw), None, "{raw}");
     }
-    // Not public, or at someone's discretion.
-    for raw in [
-        "private",
-        "gated manual",
-        "restricted",
-        "embargoed",
-        "closed",
-        &format!("{eu}NON_PUBLIC"),
-        &format!("{eu}RESTRICTED"),
-    ] {
+    // At someone's discretion.
+    for raw in ["gated manual", "restricted", &format!("{eu}RESTRICTED")] {
         assert_eq!(judge(raw), Some("access-discriminatory"), "{raw}");
+    }
+    // Not public at all: a rule of its own (issue 17).
+    for raw in ["private", "embargoed", "closed", &format!("{eu}NON_PUBLIC")] {
+        assert_eq!(judge(raw), Some("access-not-public"), "{raw}");
     }
     // Terms to accept: a reviewer reads them.
     assert_eq!(judge("gated auto, click-through terms (extra_gated_prompt)"), Some("access-unrecognized"));

@@ -17,8 +17,11 @@ fn dpg_strict_makes_open_questions_errors() {
     let dir = tempdir();
     let path = manifest(dir.path(), &["CC0-1.0", "CC-BY-4.0"]);
     let r = audit_json(&[p(&path)]).json();
-    assert_eq!(r["verdict"], "review");
+    // A mix of approved licenses is information for the DPGA (dpg-rules.md section 2).
+    assert_eq!(r["verdict"], "pass");
     assert_eq!(r["collection"]["profile"], "dpg");
+    let g = r["groups"].as_array().into_iter().flatten().find(|g| g["rule"] == "mixed-licensing");
+    assert_eq!(g.map(|g| g["severity"].clone()), Some(serde_json::json!("info")));
     let run = audit_json(&["--profile", "dpg-strict", p(&path)]);
     assert_eq!(run.code, 1);
     let r = run.json();
@@ -38,7 +41,10 @@ fn open_definition_accepts_od_conformant_licenses_for_data() {
     assert_eq!(rule_count(&r, "license-not-approved"), 0);
     assert_eq!(r["verdict"], "pass");
 
-    let ogl = manifest(dir.path(), &["Open Government Licence v3.0"]);
+    // OGL-UK-3.0 is approved for data by default now; v2.0 is conformant but not listed.
+    let ogl3 = manifest(dir.path(), &["Open Government Licence v3.0"]);
+    assert_eq!(audit_json(&[p(&ogl3)]).json()["verdict"], "pass");
+    let ogl = manifest(dir.path(), &["Open Government Licence v2.0"]);
     assert_eq!(audit_json(&[p(&ogl)]).json()["verdict"], "review");
     // The profile can come from the config too.
     write(dir.path(), "dpg-audit.toml", "profile = \"open-definition\"\n");

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use dpg_audit::policy::rules::{self, Rule};
 
 /// The rule codes of the contract (shared/spec/contract.md), in its order.
-const CONTRACT_CODES: [&str; 16] = [
+const CONTRACT_CODES: [&str; 17] = [
     "license-missing",
     "license-unrecognized",
     "license-ambiguous",
@@ -22,6 +22,7 @@ const CONTRACT_CODES: [&str; 16] = [
     "access-unrecognized",
     "duplicate-item-id",
     "manifest-row-invalid",
+    "access-not-public",
 ];
 
 fn run(args: &[&str]) -> Output {

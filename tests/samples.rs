@@ -192,14 +192,15 @@ fn biodiversity_occurrences_fail_on_noncommercial() {
 }
 
 #[test]
-fn openverse_images_fail_on_noderivatives() {
+fn openverse_images_fail_on_noderivatives_and_noncommercial() {
     check_both(&Expected {
         dir: "openverse-images",
         dpg_type: "content",
         verdict: "fail",
         code: 1,
         items: 96,
-        items_with_errors: 6,
+        // 6 NoDerivatives and, since the DPGA's 2026 guidance, 17 NonCommercial images.
+        items_with_errors: 23,
         by_license: &[
             ("CC-BY-2.0", 28),
             ("CC-BY-4.0", 8),
@@ -212,7 +213,7 @@ fn openverse_images_fail_on_noderivatives() {
             ("CC-BY-ND-4.0", 1),
             ("CC-PDM-1.0", 7),
         ],
-        by_rule: &[("license-not-approved", 6), ("license-needs-review", 7), ("mixed-licensing", 0)],
-        values: &[("license-not-approved", &["by-nd"]), ("license-needs-review", &["pdm"])],
+        by_rule: &[("license-not-approved", 23), ("license-needs-review", 7), ("mixed-licensing", 0)],
+        values: &[("license-not-approved", &["by-n"]), ("license-needs-review", &["pdm"])],
     });
 }

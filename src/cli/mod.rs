@@ -23,6 +23,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Normalize license strings to SPDX expressions (one per line on stdin when none are given).
     Normalize(NormalizeArgs),
+    /// Classify access-restriction statements (one per line on stdin when none are given): the
+    /// class, the reason and the words that decided it.
+    Access(AccessArgs),
     /// The rules, with their documentation (`rules` alone lists them).
     Rules(RulesArgs),
 }
@@ -96,6 +99,17 @@ pub struct NormalizeArgs {
     pub strings: Vec<String>,
 
     /// Output format.
+    #[arg(long, value_enum, default_value_t = NormalizeFormat::Tsv)]
+    pub format: NormalizeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Access statements; read one per line from stdin when none are given.
+    #[arg(value_name = "TEXT")]
+    pub texts: Vec<String>,
+
+    /// Output format: `tsv` (input, class, reason, words) or `json` (one object per line).
     #[arg(long, value_enum, default_value_t = NormalizeFormat::Tsv)]
     pub format: NormalizeFormat,
 }

@@ -304,8 +304,8 @@ impl Auditor {
             e.items += t.items;
             e.uncovered += t.uncovered;
         }
-        for f in collection::judge(&labels, &hosts, &self.declared, &self.policy.locations) {
-            let g = p.rec.group(f.rule, self.policy.profile.severity(f.rule), &f.key, &f.message);
+        for f in collection::judge(&labels, &hosts, &self.declared, &self.policy) {
+            let g = p.rec.group(f.rule, f.severity, &f.key, &f.message);
             collection_findings.push((g, None));
         }
         let reason =

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rule, quote};
+use super::{Policy, Rule, Severity, licenses, quote};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::license::{self, Status};
@@ -86,10 +86,13 @@ pub struct HostTally {
     pub uncovered: u64,
 }
 
-/// A collection finding: rule, group key and message.
+/// A collection finding: rule, severity, group key and message.
 #[derive(Debug, Clone)]
 pub struct CollectionFinding {
     pub rule: Rule,
+    /// The profile's severity for the rule, except where the finding itself weighs less (a mix of
+    /// approved licenses only).
+    pub severity: Severity,
     pub key: String,
     pub message: String,
 }
@@ -103,23 +106,42 @@ fn listed(counts: &[(&str, u64)]) -> String {
     counts.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", ")
 }
 
+/// Whether an SPDX expression (a license label) is approved for the policy's type and profile.
+fn approved(expression: &str, policy: &Policy) -> bool {
+    spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX).is_ok_and(|parsed| {
+        licenses::classify_expression(&parsed, policy.dpg_type, &policy.profile).0
+            == licenses::Class::Approved
+    })
+}
+
 /// Judges the collection rules from the merged tallies.
 pub fn judge(
     labels: &BTreeMap<String, u64>,
     hosts: &BTreeMap<String, HostTally>,
     declared: &[String],
-    locations: &Locations,
+    policy: &Policy,
 ) -> Vec<CollectionFinding> {
+    let locations = &policy.locations;
+    let severity = |rule: Rule| policy.profile.severity(rule);
     let mut out = Vec::new();
     let mut carried: Vec<(&str, u64)> =
         labels.iter().filter(|(l, n)| **n > 0 && is_license(l)).map(|(l, n)| (l.as_str(), *n)).collect();
     carried.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
 
-    // Mixed licensing. Open-plus-closed mixes already fail through their items' errors; a mix of
-    // approved licenses is a question the sources leave open (dpg-rules.md section 2): a warning.
+    // Mixed licensing. Open-plus-closed mixes already fail through their items' errors and keep
+    // the rule's severity (a warning). A mix of licenses that are each approved is not what the
+    // DPGA means by "mixed-licensed" (dpg-rules.md section 2): information, unless the profile
+    // sets the rule's severity itself (dpg-strict makes it an error, and says it is stricter).
     if carried.len() > 1 {
+        let all_approved = carried.iter().all(|(l, _)| approved(l, policy));
+        let severity = match policy.profile.severity_override(Rule::MixedLicensing) {
+            Some(s) => s,
+            None if all_approved => Severity::Info,
+            None => severity(Rule::MixedLicensing),
+        };
         out.push(CollectionFinding {
             rule: Rule::MixedLicensing,
+            severity,
             key: String::new(),
             message: format!("items carry {} distinct licenses: {}", carried.len(), listed(&carried)),
         });
@@ -147,6 +169,7 @@ pub fn judge(
             }
             out.push(CollectionFinding {
                 rule: Rule::DeclaredLicenseMismatch,
+                severity: severity(Rule::DeclaredLicenseMismatch),
                 key: declared.join(", "),
                 message: format!("the config declares {}, but {}", declared.join(", "), parts.join("; ")),
             });
@@ -172,6 +195,7 @@ pub fn judge(
         let items: u64 = counts.iter().map(|(_, n)| n).sum();
         out.push(CollectionFinding {
             rule: Rule::AccessLocationScattered,
+            severity: severity(Rule::AccessLocationScattered),
             key: "outside the home URL".into(),
             message: format!(
                 "{items} item(s) are served outside the home URL and mirrors: {}; add the hosts as mirrors if they belong to the collection",
@@ -181,6 +205,7 @@ pub fn judge(
     } else if !locations.is_declared() && counts.len() > 1 {
         out.push(CollectionFinding {
             rule: Rule::AccessLocationScattered,
+            severity: severity(Rule::AccessLocationScattered),
             key: "several hosts".into(),
             message: format!(
                 "items are served from {} hosts and no home URL covers them: {}; declare home_url (and mirrors) in dpg-audit.toml",

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::exceptions::glob;
 use super::profile::Profile;
 use crate::config::DpgType;
 
@@ -16,8 +17,21 @@ struct ListFile {
     #[serde(default)]
     osi_approved: bool,
     approved: Vec<String>,
+    /// Ids or patterns (`*`, `?`): a license on no list that matches one is reviewed, not
+    /// rejected (jurisdiction ports for content).
     #[serde(default)]
     review: Vec<String>,
+    /// Why a listed or unlisted id is reviewed or rejected, with the source that says so.
+    #[serde(default)]
+    reason: Vec<ReasonFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonFile {
+    ids: Vec<String>,
+    reason: String,
+    source: String,
 }
 
 /// The lists for one DPG type.
@@ -25,7 +39,22 @@ struct ListFile {
 pub struct LicenseList {
     osi_approved: bool,
     approved: HashSet<String>,
-    review: HashSet<String>,
+    review: Vec<String>,
+    reasons: Vec<(Vec<String>, String)>,
+}
+
+impl LicenseList {
+    fn in_review(&self, id: &str) -> bool {
+        self.review.iter().any(|p| glob(p.as_bytes(), id.as_bytes()))
+    }
+
+    /// The reason the list file gives for `id`, first matching entry first.
+    fn reason(&self, id: &str) -> Option<&str> {
+        self.reasons
+            .iter()
+            .find(|(ids, _)| ids.iter().any(|p| glob(p.as_bytes(), id.as_bytes())))
+            .map(|(_, r)| r.as_str())
+    }
 }
 
 const LIST_FILES: [(&str, &str); 3] = [
@@ -37,10 +66,19 @@ const LIST_FILES: [(&str, &str); 3] = [
 static LISTS: LazyLock<Result<[LicenseList; 3], String>> = LazyLock::new(|| {
     let parse = |(path, text): (&str, &str)| -> Result<LicenseList, String> {
         let file: ListFile = toml::from_str(text).map_err(|e| format!("{path}: {}", e.message().trim()))?;
+        // A reason without its source would be a claim nobody can check.
+        if let Some(r) = file.reason.iter().find(|r| r.source.trim().is_empty() || r.reason.trim().is_empty())
+        {
+            return Err(format!(
+                "{path}: a [[reason]] for {} has an empty reason or source",
+                r.ids.join(", ")
+            ));
+        }
         Ok(LicenseList {
             osi_approved: file.osi_approved,
             approved: file.approved.into_iter().collect(),
-            review: file.review.into_iter().collect(),
+            review: file.review,
+            reasons: file.reason.into_iter().map(|r| (r.ids, r.reason)).collect(),
         })
     };
     Ok([parse(LIST_FILES[0])?, parse(LIST_FILES[1])?, parse(LIST_FILES[2])?])
@@ -56,7 +94,14 @@ pub fn listed_ids() -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for (path, text) in LIST_FILES {
         if let Ok(file) = toml::from_str::<ListFile>(text) {
-            out.extend(file.approved.into_iter().chain(file.review).map(|id| (path, id)));
+            // Patterns are not ids; the test that listed ids are valid checks exact ids only.
+            out.extend(
+                file.approved
+                    .into_iter()
+                    .chain(file.review)
+                    .filter(|id| !id.contains(['*', '?']))
+                    .map(|id| (path, id)),
+            );
         }
     }
     out
@@ -102,8 +147,8 @@ pub fn classify(id: &str, osi: bool, dpg_type: DpgType, profile: &Profile) -> Cl
     let in_list = |list: &LicenseList| -> Option<Class> {
         if list.approved.contains(id) || (list.osi_approved && osi) || profile.approves(id, dpg_type) {
             Some(Class::Approved)
-        } else if list.review.contains(id) {
-            Some(Class::Review(review_reason(id)))
+        } else if list.in_review(id) {
+            Some(Class::Review(list.reason(id).map_or_else(|| review_reason(id), str::to_string)))
         } else {
             None
         }
@@ -118,18 +163,25 @@ pub fn classify(id: &str, osi: bool, dpg_type: DpgType, profile: &Profile) -> Cl
             (a, b) => a.or(b),
         },
     };
+    let listed_reason = match dpg_type {
+        DpgType::Data | DpgType::AiSystem => data.reason(id),
+        DpgType::Content => content.reason(id),
+        DpgType::Software => software.reason(id),
+    };
     match found {
         Some(class) => class,
         None if profile.approves(id, dpg_type) => Class::Approved,
-        None => Class::Rejected(rejection_reason(id, dpg_type)),
+        None => Class::Rejected(listed_reason.map_or_else(|| rejection_reason(id, dpg_type), str::to_string)),
     }
 }
 
+/// The reason for a reviewed license whose list file gives none. It claims nothing about the
+/// Open Definition: only the list files say which licenses it names.
 fn review_reason(id: &str) -> String {
     if id == "CC-PDM-1.0" || id.contains("public-domain") {
         "a public-domain mark is on no DPG license list; reviewers decide".to_string()
     } else {
-        "Open Definition conformant but not on the DPGA's list".to_string()
+        "not on the DPGA's list; reviewers decide".to_string()
     }
 }
 

@@ -13,8 +13,9 @@ use crate::config::DpgType;
 use crate::error::{Error, Result};
 
 /// The built-in profiles.
-const BUILT_IN: [(&str, &str); 3] = [
+const BUILT_IN: [(&str, &str); 4] = [
     ("dpg", include_str!("../../rules/profiles/dpg.toml")),
+    ("dpg-2024", include_str!("../../rules/profiles/dpg-2024.toml")),
     ("dpg-strict", include_str!("../../rules/profiles/dpg-strict.toml")),
     ("open-definition", include_str!("../../rules/profiles/open-definition.toml")),
 ];
@@ -112,6 +113,11 @@ impl Profile {
     /// The severity of `rule` under this profile.
     pub fn severity(&self, rule: Rule) -> Severity {
         self.severity.get(&rule).copied().unwrap_or_else(|| rule.default_severity())
+    }
+
+    /// The severity the profile itself sets for `rule`, if it sets one.
+    pub fn severity_override(&self, rule: Rule) -> Option<Severity> {
+        self.severity.get(&rule).copied()
     }
 
     /// Whether the profile approves license `id` for `dpg_type` beyond the lists.

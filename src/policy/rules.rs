@@ -94,6 +94,7 @@ rules! {
     AccessUnrecognized => "access-unrecognized",
     DuplicateItemId => "duplicate-item-id",
     ManifestRowInvalid => "manifest-row-invalid",
+    AccessNotPublic => "access-not-public",
 }
 
 /// The documentation of one rule, as written in its file. Every field is required and non-empty:

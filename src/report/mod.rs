@@ -260,7 +260,9 @@ impl Criterion {
             Rule::AccessLocationMissing | Rule::AccessLocationInvalid | Rule::AccessLocationScattered => {
                 Some(Criterion::SingleLocation)
             }
-            Rule::AccessDiscriminatory | Rule::AccessUnrecognized => Some(Criterion::NonDiscriminatory),
+            Rule::AccessDiscriminatory | Rule::AccessUnrecognized | Rule::AccessNotPublic => {
+                Some(Criterion::NonDiscriminatory)
+            }
             Rule::DuplicateItemId => None,
         }
     }
