@@ -54,8 +54,29 @@ impl<'de> Deserialize<'de> for Rule {
     }
 }
 
+/// The three DPG criteria a data set or content collection must meet. Every format groups
+/// findings under them; which rule belongs where is said only in the rule table below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Criterion {
+    Licensing,
+    SingleLocation,
+    NonDiscriminatory,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 3] =
+        [Criterion::Licensing, Criterion::SingleLocation, Criterion::NonDiscriminatory];
+
+    /// The criterion a rule checks; `None` for rules that check the manifest's hygiene only.
+    pub fn of(rule: Rule) -> Option<Criterion> {
+        rule.criterion()
+    }
+}
+
+/// The rule table: variant, code, and the criterion it checks (`None`: hygiene only). Adding a
+/// rule means deciding its criterion here.
 macro_rules! rules {
-    ($($variant:ident => $code:literal),* $(,)?) => {
+    ($($variant:ident => $code:literal, $criterion:expr),* $(,)?) => {
         /// A rule code of the contract. Never renamed, never reused.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule { $($variant),* }
@@ -65,6 +86,12 @@ macro_rules! rules {
 
             pub fn code(self) -> &'static str {
                 match self { $(Rule::$variant => $code),* }
+            }
+
+            /// The DPG criterion the rule checks.
+            pub fn criterion(self) -> Option<Criterion> {
+                use Criterion::*;
+                match self { $(Rule::$variant => $criterion),* }
             }
 
             fn doc_source(self) -> (&'static str, &'static str) {
@@ -78,23 +105,24 @@ macro_rules! rules {
 }
 
 rules! {
-    LicenseMissing => "license-missing",
-    LicenseUnrecognized => "license-unrecognized",
-    LicenseAmbiguous => "license-ambiguous",
-    LicenseNotApproved => "license-not-approved",
-    LicenseNeedsReview => "license-needs-review",
-    LicenseUrlMismatch => "license-url-mismatch",
-    LicenseDeprecatedId => "license-deprecated-id",
-    MixedLicensing => "mixed-licensing",
-    DeclaredLicenseMismatch => "declared-license-mismatch",
-    AccessLocationMissing => "access-location-missing",
-    AccessLocationInvalid => "access-location-invalid",
-    AccessLocationScattered => "access-location-scattered",
-    AccessDiscriminatory => "access-discriminatory",
-    AccessUnrecognized => "access-unrecognized",
-    DuplicateItemId => "duplicate-item-id",
-    ManifestRowInvalid => "manifest-row-invalid",
-    AccessNotPublic => "access-not-public",
+    LicenseMissing => "license-missing", Some(Licensing),
+    LicenseUnrecognized => "license-unrecognized", Some(Licensing),
+    LicenseAmbiguous => "license-ambiguous", Some(Licensing),
+    LicenseNotApproved => "license-not-approved", Some(Licensing),
+    LicenseNeedsReview => "license-needs-review", Some(Licensing),
+    LicenseUrlMismatch => "license-url-mismatch", Some(Licensing),
+    LicenseDeprecatedId => "license-deprecated-id", Some(Licensing),
+    MixedLicensing => "mixed-licensing", Some(Licensing),
+    DeclaredLicenseMismatch => "declared-license-mismatch", Some(Licensing),
+    AccessLocationMissing => "access-location-missing", Some(SingleLocation),
+    AccessLocationInvalid => "access-location-invalid", Some(SingleLocation),
+    AccessLocationScattered => "access-location-scattered", Some(SingleLocation),
+    AccessDiscriminatory => "access-discriminatory", Some(NonDiscriminatory),
+    AccessUnrecognized => "access-unrecognized", Some(NonDiscriminatory),
+    DuplicateItemId => "duplicate-item-id", None,
+    // A row that cannot be read cannot be shown to be licensed.
+    ManifestRowInvalid => "manifest-row-invalid", Some(Licensing),
+    AccessNotPublic => "access-not-public", Some(NonDiscriminatory),
 }
 
 /// The documentation of one rule, as written in its file. Every field is required and non-empty:

@@ -229,44 +229,10 @@ impl Report {
     }
 }
 
-/// The three DPG criteria a data set or content collection must meet. Every format groups
-/// findings under them; which rule belongs where is decided only by [`Criterion::of`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Criterion {
-    Licensing,
-    SingleLocation,
-    NonDiscriminatory,
-}
+pub use crate::policy::rules::Criterion;
 
+/// How reports name and describe the criteria.
 impl Criterion {
-    pub const ALL: [Criterion; 3] =
-        [Criterion::Licensing, Criterion::SingleLocation, Criterion::NonDiscriminatory];
-
-    /// The criterion a rule checks; `None` for rules that check the manifest's hygiene only.
-    /// The match is exhaustive so a new rule cannot be added without deciding where it belongs.
-    pub fn of(rule: Rule) -> Option<Criterion> {
-        match rule {
-            Rule::LicenseMissing
-            | Rule::LicenseUnrecognized
-            | Rule::LicenseAmbiguous
-            | Rule::LicenseNotApproved
-            | Rule::LicenseNeedsReview
-            | Rule::LicenseUrlMismatch
-            | Rule::LicenseDeprecatedId
-            | Rule::MixedLicensing
-            | Rule::DeclaredLicenseMismatch
-            // A row that cannot be read cannot be shown to be licensed.
-            | Rule::ManifestRowInvalid => Some(Criterion::Licensing),
-            Rule::AccessLocationMissing | Rule::AccessLocationInvalid | Rule::AccessLocationScattered => {
-                Some(Criterion::SingleLocation)
-            }
-            Rule::AccessDiscriminatory | Rule::AccessUnrecognized | Rule::AccessNotPublic => {
-                Some(Criterion::NonDiscriminatory)
-            }
-            Rule::DuplicateItemId => None,
-        }
-    }
-
     /// [`Criterion::of`] for a rule code as it appears in the report.
     pub fn of_code(code: &str) -> Option<Criterion> {
         Rule::from_code(code).and_then(Criterion::of)
