@@ -84,10 +84,6 @@ pub const BATCH_FORMATS: &str = "terminal, json, ndjson";
 /// Where a batch is written: each output in its format.
 pub type BatchOutputs = Vec<(BatchFormat, Box<dyn Write + Send>)>;
 
-/// File extensions looked at inside a folder.
-const CANDIDATES: &[&str] =
-    &["json", "jsonld", "jsonl", "ndjson", "ttl", "nt", "n3", "rdf", "owl", "xml", "md"];
-
 /// One file to read, or a reason it cannot be.
 #[derive(Debug)]
 struct Source {
@@ -184,7 +180,7 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
                         }
                     },
                     forced => {
-                        if !fits(&f, forced) {
+                        if !super::fits(&f, forced) {
                             continue;
                         }
                         Ok(forced)
@@ -232,20 +228,6 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
     }
 }
 
-/// Whether a folder's file is worth reading as the forced format.
-fn fits(path: &Path, format: InputFormat) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    match format {
-        InputFormat::HfCard => ext == "md",
-        InputFormat::Dcat => {
-            matches!(ext.as_str(), "ttl" | "nt" | "n3" | "rdf" | "owl" | "xml" | "jsonld" | "json")
-        }
-        InputFormat::Ckan => matches!(ext.as_str(), "json" | "jsonl" | "ndjson"),
-        InputFormat::Datacite => matches!(ext.as_str(), "json" | "xml"),
-        _ => matches!(ext.as_str(), "json" | "jsonld"),
-    }
-}
-
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))? {
         let entry = entry.map_err(|e| Error::io(dir, &e))?;
@@ -256,8 +238,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         if entry.file_type().map_err(|e| Error::io(&path, &e))?.is_dir() {
             walk(&path, out)?;
         } else {
-            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-            if ext.is_some_and(|e| CANDIDATES.contains(&e.as_str())) {
+            if super::is_candidate(&path) {
                 out.push(path);
             }
         }

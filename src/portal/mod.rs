@@ -55,15 +55,100 @@ impl InputFormat {
         match self {
             InputFormat::Auto => "auto",
             InputFormat::Manifest => "manifest",
-            InputFormat::Ckan => "CKAN",
-            InputFormat::Dcat => "DCAT",
-            InputFormat::Frictionless => "Frictionless data package",
-            InputFormat::Croissant => "Croissant",
-            InputFormat::HfCard => "Hugging Face dataset card",
-            InputFormat::Datacite => "DataCite",
-            InputFormat::Zenodo => "Zenodo record",
+            f => reader(f).map_or("portal metadata", |r| r.name),
         }
     }
+}
+
+type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// A portal reader: its format, how reports name it, the file extensions a folder's file may
+/// have for it, how a top-level JSON object is recognized as it (for formats that are JSON
+/// objects), and the reader.
+#[derive(Debug)]
+pub struct Reader {
+    pub format: InputFormat,
+    pub name: &'static str,
+    pub extensions: &'static [&'static str],
+    pub json_detect: Option<fn(&JsonObject) -> bool>,
+    read: fn(&Path, &[u8]) -> Result<Vec<Entry>>,
+}
+
+fn has_context(o: &JsonObject) -> bool {
+    o.contains_key("@context") || o.contains_key("@graph")
+}
+
+/// The portal readers, one row each. JSON detection tries the rows in this order.
+pub const READERS: &[Reader] = &[
+    Reader {
+        format: InputFormat::Ckan,
+        name: "CKAN",
+        extensions: &["json", "jsonl", "ndjson"],
+        json_detect: Some(|o| ckan::is_api_response(o) || ckan::is_package(o)),
+        read: ckan::read,
+    },
+    Reader {
+        format: InputFormat::Croissant,
+        name: "Croissant",
+        extensions: &["json", "jsonld"],
+        json_detect: Some(|o| has_context(o) && croissant::is_croissant(o)),
+        read: |path, bytes| {
+            Ok(vec![croissant::read(path, &parse_object(path, bytes, InputFormat::Croissant)?)])
+        },
+    },
+    Reader {
+        format: InputFormat::Dcat,
+        name: "DCAT",
+        extensions: &["ttl", "nt", "n3", "rdf", "owl", "xml", "jsonld", "json"],
+        json_detect: Some(has_context),
+        read: dcat::read,
+    },
+    Reader {
+        format: InputFormat::Zenodo,
+        name: "Zenodo record",
+        extensions: &["json", "jsonld"],
+        json_detect: Some(datacite::is_zenodo),
+        read: |path, bytes| datacite::read(path, bytes, InputFormat::Zenodo),
+    },
+    Reader {
+        format: InputFormat::Datacite,
+        name: "DataCite",
+        extensions: &["json", "xml"],
+        json_detect: Some(datacite::is_datacite),
+        read: |path, bytes| datacite::read(path, bytes, InputFormat::Datacite),
+    },
+    Reader {
+        format: InputFormat::Frictionless,
+        name: "Frictionless data package",
+        extensions: &["json", "jsonld"],
+        json_detect: Some(frictionless::is_package),
+        read: |path, bytes| {
+            Ok(vec![frictionless::read(path, &parse_object(path, bytes, InputFormat::Frictionless)?)])
+        },
+    },
+    Reader {
+        format: InputFormat::HfCard,
+        name: "Hugging Face dataset card",
+        extensions: &["md"],
+        json_detect: None,
+        read: |path, bytes| Ok(vec![hf_card::read(path, bytes)?]),
+    },
+];
+
+/// The row of `format` (none for `Auto` and `Manifest`).
+pub fn reader(format: InputFormat) -> Option<&'static Reader> {
+    READERS.iter().find(|r| r.format == format)
+}
+
+/// Whether a folder's file is worth reading as `format` (by its extension).
+pub fn fits(path: &Path, format: InputFormat) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    reader(format).is_some_and(|r| r.extensions.contains(&ext.as_str()))
+}
+
+/// Whether a folder's file could hold portal metadata of any format.
+pub fn is_candidate(path: &Path) -> bool {
+    READERS.iter().any(|r| fits(path, r.format))
 }
 
 /// One dataset of a catalog, in the one model all formats share.
@@ -327,6 +412,14 @@ pub fn detect(path: &Path) -> Result<Detected> {
     {
         return Ok(kind);
     }
+    // A CKAN API response is told by its top-level keys alone: scanned without keeping the
+    // values, so a `package_search` file of any size is not read into memory here.
+    if let Some(keys) = top_level_keys(path)
+        && keys.iter().any(|k| k == "result")
+        && keys.iter().any(|k| k == "help" || k == "success")
+    {
+        return Ok(Detected::Portal(InputFormat::Ckan));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
@@ -347,24 +440,35 @@ pub fn detect(path: &Path) -> Result<Detected> {
     })
 }
 
+/// The keys of the JSON object `path` holds, read in one pass that keeps no value; `None` when
+/// the file is not one JSON object.
+fn top_level_keys(path: &Path) -> Option<Vec<String>> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(k) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                keys.push(k);
+            }
+            Ok(keys)
+        }
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    serde::Deserializer::deserialize_map(&mut de, Keys).ok()
+}
+
 /// The format of a top-level JSON object, by its keys.
-pub fn detect_json(obj: &serde_json::Map<String, serde_json::Value>) -> Option<InputFormat> {
-    if ckan::is_api_response(obj) || ckan::is_package(obj) {
-        return Some(InputFormat::Ckan);
-    }
-    if obj.contains_key("@context") || obj.contains_key("@graph") {
-        return Some(if croissant::is_croissant(obj) { InputFormat::Croissant } else { InputFormat::Dcat });
-    }
-    if datacite::is_zenodo(obj) {
-        return Some(InputFormat::Zenodo);
-    }
-    if datacite::is_datacite(obj) {
-        return Some(InputFormat::Datacite);
-    }
-    if frictionless::is_package(obj) {
-        return Some(InputFormat::Frictionless);
-    }
-    None
+pub fn detect_json(obj: &JsonObject) -> Option<InputFormat> {
+    READERS.iter().find(|r| r.json_detect.is_some_and(|d| d(obj))).map(|r| r.format)
 }
 
 fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
@@ -382,17 +486,10 @@ pub fn read_file(path: &Path, format: InputFormat) -> Result<Vec<Entry>> {
     if bytes.is_empty() {
         return Err(Error::input(path, format!("empty file: expected {} metadata", format.name())));
     }
-    let entries = match format {
-        InputFormat::Ckan => ckan::read(path, &bytes)?,
-        InputFormat::Dcat => dcat::read(path, &bytes)?,
-        InputFormat::Frictionless => vec![frictionless::read(path, &parse_object(path, &bytes, format)?)],
-        InputFormat::Croissant => vec![croissant::read(path, &parse_object(path, &bytes, format)?)],
-        InputFormat::HfCard => vec![hf_card::read(path, &bytes)?],
-        InputFormat::Datacite | InputFormat::Zenodo => datacite::read(path, &bytes, format)?,
-        InputFormat::Auto | InputFormat::Manifest => {
-            return Err(Error::Usage(format!("{}: not a portal metadata format", format.name())));
-        }
+    let Some(r) = reader(format) else {
+        return Err(Error::usage(format!("{}: not a portal metadata format", format.name())));
     };
+    let entries = (r.read)(path, &bytes)?;
     if entries.is_empty() {
         return Err(Error::input(path, format!("holds no datasets ({} metadata)", format.name())));
     }
