@@ -117,10 +117,8 @@ fn build() -> Registry {
         }
         // A deprecated id's address belongs to its replacement; ids the spdx crate does not know
         // yet are left out (an expression must parse in strict mode).
+        // (A replacement may be an expression: eCos-2.0 is GPL-2.0-or-later WITH eCos-exception-2.0.)
         let Some(current) = current_id(id) else { continue };
-        if current.contains(' ') {
-            continue;
-        }
         if let Some(key) = super::url::canonical(url) {
             let ids = r.urls.entry(key).or_default();
             if !ids.contains(&current) {

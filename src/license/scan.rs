@@ -191,7 +191,16 @@ fn joined(t: &Tokens, src: &str, a: usize) -> bool {
 /// Tokens `a` and `b` are in one clause: only spaces, dashes and dropped words (stopwords such as
 /// "license") between them, no punctuation or bracket.
 fn same_clause(t: &Tokens, src: &str, a: usize, b: usize) -> bool {
-    between(t, src, a, b).chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_'))
+    between(t, src, a, b).chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_' | '"' | '\''))
+}
+
+/// The first word or number at or after `k`, past closing brackets and addresses ("W3C Software
+/// Notice and License (2002-12-31) with ...", "Variant of OpenIB.org license with ...").
+fn next_term(t: &Tokens, mut k: usize) -> Option<usize> {
+    while k < t.len() && matches!(t.toks[k].kind, Kind::Close | Kind::Url) {
+        k += 1;
+    }
+    (k < t.len() && matches!(t.toks[k].kind, Kind::Word | Kind::Num)).then_some(k)
 }
 
 /// An "or later" marker starting at token `end`: the token after it, or `None`.
@@ -274,11 +283,13 @@ fn qualify(t: &Tokens, src: &str, res: Resolution, start: usize, end: usize) -> 
     let term = |k: usize| matches!(t.toks[k].kind, Kind::Word | Kind::Num);
     let modified_after = end < t.len()
         && end > 0
-        && term(end)
-        && (joined(t, src, end - 1)
-            || (t.toks[end].kind == Kind::Word
-                && MODIFIER_AFTER.contains(&t.get(end))
-                && same_clause(t, src, end - 1, end)));
+        && ((term(end) && joined(t, src, end - 1))
+            || next_term(t, end).is_some_and(|k| {
+                t.toks[k].kind == Kind::Word
+                    && MODIFIER_AFTER.contains(&t.get(k))
+                    && (k == end || t.toks[end - 1].kind != Kind::Open)
+                    && same_clause(t, src, k - 1, k)
+            }));
     let modified_before = start > 0
         && term(start - 1)
         && (joined(t, src, start - 1)

@@ -81,6 +81,14 @@ pub fn split(url: &str) -> Option<Address<'_>> {
 /// Identifies the license a URL names. `None` when the string is not a URL at all.
 pub fn parse_url(url: &str) -> Option<Resolution> {
     let a = split(url)?;
+    // An archived copy (web.archive.org/web/<timestamp>/<address>) names what its address names.
+    if matches!(a.host.as_str(), "web.archive.org" | "wayback.archive.org")
+        && let Some(p) = url.find("/web/")
+        && let Some((_, inner)) = url[p + 5..].split_once('/')
+        && inner.len() < url.len()
+    {
+        return parse_url(inner);
+    }
     if let Some(r) = fixed(&a) {
         return Some(r);
     }
@@ -112,13 +120,15 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
         "nationalarchives.gov.uk" | "nationalarchives.gov.uk." => {
             // Only the Open Government Licence's own pages: the same site serves the
             // Non-Commercial Government Licence and the Charged Licence under `version/N` too.
-            if !a.segments.iter().any(|s| s.to_ascii_lowercase().starts_with("open-government-licence")) {
-                return Some(Resolution::Unrecognized);
-            }
-            let pos = a.segments.iter().position(|s| *s == "version");
-            match pos.and_then(|p| a.segments.get(p + 1)) {
-                Some(v) => code(&format!("ogl uk {v}")),
-                None => code("ogl uk"),
+            // Other licences there (NCGL-UK-2.0) are left to the registry index.
+            if a.segments.iter().any(|s| s.to_ascii_lowercase().starts_with("open-government-licence")) {
+                let pos = a.segments.iter().position(|s| *s == "version");
+                match pos.and_then(|p| a.segments.get(p + 1)) {
+                    Some(v) => code(&format!("ogl uk {v}")),
+                    None => code("ogl uk"),
+                }
+            } else {
+                None
             }
         }
         "data.norge.no" if seg(0) == "nlod" => a.segments.last().and_then(|v| code(&format!("nlod {v}"))),
@@ -195,7 +205,11 @@ fn eclipse(segs: &[&str]) -> Option<Resolution> {
 /// creativecommons.org/licenses/by-sa/4.0/, /p/zero/1.0/ of publicdomain/zero/1.0/.
 fn license_button(segs: &[&str]) -> Option<Resolution> {
     let mut path: Vec<&str> = segs.to_vec();
-    if path.last().is_some_and(|l| l.contains('.') && !l.starts_with(|c: char| c.is_ascii_digit())) {
+    // The image file ("88x31.png") is not part of the license's path.
+    if path.last().is_some_and(|l| {
+        let l = l.to_ascii_lowercase();
+        [".png", ".svg", ".gif", ".jpg"].iter().any(|e| l.ends_with(e))
+    }) {
         path.pop();
     }
     let first = match path.first().copied() {
@@ -279,21 +293,19 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// A file in a code repository: a project's `LICENSE` names no license by its address (only its
-/// text would tell), so it is unrecognized. It names one only by convention: REUSE's
-/// `LICENSES/<SPDX id>.txt`, or `LICENSE-<SPDX id>` / `LICENSE.<SPDX id>`.
+/// text would tell), so it is unrecognized. It names one only by REUSE's convention,
+/// `LICENSES/<SPDX id>.txt` (a listed id; a `LicenseRef-` there is the project's own text).
+/// `LICENSE.Sendmail`-style names are not taken: the SPDX list's own reference to such a file is
+/// Sendmail-Open-Source-1.1, not Sendmail.
 fn repository_file(a: &Address<'_>) -> Option<Resolution> {
     let n = a.segments.len();
     let file = *a.segments.last()?;
     let parent = if n >= 2 { a.segments[n - 2] } else { "" };
     if parent.eq_ignore_ascii_case("licenses") {
-        return spdx_page(file);
-    }
-    let lower = file.to_ascii_lowercase();
-    for prefix in ["license-", "licence-", "license.", "licence.", "copying-", "copying."] {
-        if lower.starts_with(prefix) {
-            let rest = strip_ext(&file[prefix.len()..]);
-            return spdx_page(rest);
-        }
+        return match spdx_page(file) {
+            Some(Resolution::License(id)) if super::spdx_ids::is_listed(&id) => Some(Resolution::License(id)),
+            _ => None,
+        };
     }
     None
 }

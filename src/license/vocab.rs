@@ -16,7 +16,7 @@
 //! with SCOPE `~` (also inside prose), `=` (the whole statement; inside prose it only makes the
 //! statement ambiguous) or `!` (the whole statement only; ignored inside prose), RESULT an SPDX
 //! expression or `LicenseRef-...`, `?A,B` (ambiguous with candidates), `-` (names no license),
-//! `0` (a placeholder: missing).
+//! `0` (a placeholder: missing), `.` (neutral words, matched so their parts are not read alone).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -147,6 +147,9 @@ pub fn parse_result(s: &str) -> Result<Resolution, String> {
         "0" => return Ok(Resolution::Missing),
         "-" => return Ok(Resolution::NotLicense),
         "!" => return Ok(Resolution::Restriction),
+        // Words that say nothing about which license applies; matched so that the words inside
+        // them are not read on their own ("no known copyright restrictions" is no restriction).
+        "." => return Ok(Resolution::Unrecognized),
         _ => {}
     }
     if let Some(rest) = s.strip_prefix('?') {
