@@ -196,22 +196,78 @@ fn restated(t: &cleanup::Tokens) -> Option<Normalized> {
 }
 
 /// Words that join the parts of an explicit conjunction, with the SPDX operator they mean.
-const CONJUNCTIONS: &[(&str, &str)] =
-    &[("and", "AND"), ("&", "AND"), ("und", "AND"), ("et", "AND"), ("or", "OR"), ("oder", "OR"), ("ou", "OR")];
+const CONJUNCTIONS: &[(&str, &str)] = &[
+    ("and", "AND"),
+    ("&", "AND"),
+    ("und", "AND"),
+    ("et", "AND"),
+    ("or", "OR"),
+    ("oder", "OR"),
+    ("ou", "OR"),
+];
 
 fn has_conjunction(t: &cleanup::Tokens) -> bool {
-    (0..t.len()).any(|i| t.toks[i].kind == cleanup::Kind::Word && CONJUNCTIONS.iter().any(|(w, _)| *w == t.get(i)))
+    (0..t.len())
+        .any(|i| t.toks[i].kind == cleanup::Kind::Word && CONJUNCTIONS.iter().any(|(w, _)| *w == t.get(i)))
 }
 
 /// Words of statements that say no license information is at hand ("No information given",
 /// "More information needed", "not yet specified"). A statement made only of them, with at least
 /// one that says so ([`NO_INFO_CUE`]), is a placeholder.
 const NO_INFO_WORDS: &[&str] = &[
-    "no", "not", "none", "information", "info", "given", "provided", "available", "specified", "stated",
-    "needed", "required", "more", "yet", "known", "unknown", "tbd", "tba", "tbc", "n", "na", "details",
-    "currently", "at", "this", "time", "applicable", "declared", "indicated", "defined", "listed",
-    "supplied", "entered", "missing", "pending", "still", "to", "be", "determined", "confirmed", "added",
-    "announced", "further", "is", "are", "was", "has", "been", "for", "dataset", "data", "set", "any",
+    "no",
+    "not",
+    "none",
+    "information",
+    "info",
+    "given",
+    "provided",
+    "available",
+    "specified",
+    "stated",
+    "needed",
+    "required",
+    "more",
+    "yet",
+    "known",
+    "unknown",
+    "tbd",
+    "tba",
+    "tbc",
+    "n",
+    "na",
+    "details",
+    "currently",
+    "at",
+    "this",
+    "time",
+    "applicable",
+    "declared",
+    "indicated",
+    "defined",
+    "listed",
+    "supplied",
+    "entered",
+    "missing",
+    "pending",
+    "still",
+    "to",
+    "be",
+    "determined",
+    "confirmed",
+    "added",
+    "announced",
+    "further",
+    "is",
+    "are",
+    "was",
+    "has",
+    "been",
+    "for",
+    "dataset",
+    "data",
+    "set",
+    "any",
 ];
 const NO_INFO_CUE: &[&str] =
     &["no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "missing", "pending", "na", "n"];
@@ -380,8 +436,7 @@ fn looks_like_a_name(part: &str) -> bool {
         return false;
     }
     words.iter().any(|w| {
-        w.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            || w.trim_matches('-').contains('-')
+        w.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) || w.trim_matches('-').contains('-')
     })
 }
 

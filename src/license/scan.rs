@@ -149,14 +149,40 @@ pub fn scan(t: &Tokens, src: &str) -> (Resolution, &'static str) {
 /// Words after a license name that make it some other license: "MIT-style", "BSD-2-Clause-alike",
 /// "GPL like", "Apache 2.0 based", "FSL-1.1 Apache 2.0 future license", "MIT no patent grant".
 const MODIFIER_AFTER: &[&str] = &[
-    "style", "alike", "like", "ish", "esque", "based", "type", "compatible", "inspired", "derived",
-    "derivative", "variant", "modified", "adapted", "permissive", "future", "saas", "no", "without",
-    "minus", "except", "but", "with", "clone", "equivalent", "similar", "flavored", "flavoured",
+    "style",
+    "alike",
+    "like",
+    "ish",
+    "esque",
+    "based",
+    "type",
+    "compatible",
+    "inspired",
+    "derived",
+    "derivative",
+    "variant",
+    "modified",
+    "adapted",
+    "permissive",
+    "future",
+    "saas",
+    "no",
+    "without",
+    "minus",
+    "except",
+    "but",
+    "with",
+    "clone",
+    "equivalent",
+    "similar",
+    "flavored",
+    "flavoured",
 ];
 
 /// Words before a license name that make it some other license: "modified MIT", "like GPL",
 /// "non-GPL"; two-word forms are in [`MODIFIER_BEFORE_2`].
-const MODIFIER_BEFORE: &[&str] = &["modified", "like", "unlike", "custom", "non", "not", "pseudo", "quasi", "altered"];
+const MODIFIER_BEFORE: &[&str] =
+    &["modified", "like", "unlike", "custom", "non", "not", "pseudo", "quasi", "altered"];
 const MODIFIER_BEFORE_2: &[(&str, &str)] = &[
     ("based", "on"),
     ("derived", "from"),

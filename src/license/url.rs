@@ -135,7 +135,9 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
         "choosealicense.com" if seg(0) == "licenses" && !seg(1).is_empty() => code(seg(1)),
         "mozilla.org" => mozilla(&a.segments),
         "eclipse.org" => eclipse(&a.segments),
-        "licensebuttons.net" | "i.licensebuttons.net" | "i.creativecommons.org" => license_button(&a.segments),
+        "licensebuttons.net" | "i.licensebuttons.net" | "i.creativecommons.org" => {
+            license_button(&a.segments)
+        }
         "img.shields.io" | "shields.io" if seg(0) == "badge" => shields_badge(seg(1)),
         "github.com" | "raw.githubusercontent.com" | "gitlab.com" => repository_file(&a),
         _ => None,

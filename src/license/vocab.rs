@@ -245,7 +245,10 @@ fn load_scancode(b: &mut Builder) {
         let res = Resolution::License(row.expression.clone());
         match b.idx.keys.get(&*key) {
             Some(old) if old.res != res => {
-                b.idx.shadowed.push(format!("{}: kept {:?} ({}), ScanCode says {}", row.key, old.res, old.via, row.expression));
+                b.idx.shadowed.push(format!(
+                    "{}: kept {:?} ({}), ScanCode says {}",
+                    row.key, old.res, old.via, row.expression
+                ));
             }
             Some(_) => {}
             None => b.insert(key, Entry { res, via: "scancode-keys.tsv", scope: Scope::Strict }),
