@@ -439,6 +439,11 @@ fn prose_takes_one_named_license() {
         // "Modified BSD License" is itself a name of BSD-3-Clause (vocab-names.tsv).
         ("Modified BSD License", Some("BSD-3-Clause")),
         ("Licensed under MIT with some additional restrictions", None),
+        ("Creative Commons Attribution 4.0 International, no commercial use", None),
+        ("CC BY 4.0 unless otherwise noted", None),
+        // One license's name written with a slash is not an OR of two ids.
+        ("zlib/libpng", Some("Zlib")),
+        ("MIT/Apache-2.0", Some("MIT OR Apache-2.0")),
     ];
     for (input, want) in cases {
         let n = normalize(input);

@@ -32,6 +32,9 @@ pub mod vocab;
 /// rejects it with that reason.
 pub const ALL_RIGHTS_RESERVED: &str = "LicenseRef-All-Rights-Reserved";
 
+/// The table whose names may contain a slash that is not an `OR` ("zlib/libpng").
+const SLASH_NAMES: &str = "vocab-names.tsv";
+
 /// How sure we are about a statement. Names are the contract's `status` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,6 +103,16 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     let cleaned = cleanup::clean(raw);
     if cleaned.is_empty() {
         return Normalized::none(Status::Missing, "empty");
+    }
+    // "zlib/libpng" is one license's name, not "Zlib OR Libpng": names written with a slash in
+    // the reviewed name table come before the id layer's reading of `a/b` as `a OR b`.
+    if cleaned.contains('/')
+        && !cleaned.contains(':')
+        && cleaned.len() < 64
+        && let Some(e) = vocab::lookup(&vocab::key_of(&cleaned))
+        && e.via == SLASH_NAMES
+    {
+        return Normalized::from_resolution(e.res.clone(), e.via);
     }
     if let Some(m) = spdx_ids::parse_expression(&cleaned) {
         let status = if m.expression == raw.trim() { Status::Exact } else { Status::Normalized };
