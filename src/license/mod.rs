@@ -346,7 +346,8 @@ fn conjunction(cleaned: &str) -> Option<Normalized> {
             }
         }
         if depth == 0
-            && let Some((_, op)) = CONJUNCTIONS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word))
+            && let Some((w, op)) = CONJUNCTIONS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word))
+            && !inside_a_name(cleaned.get(start..pos)?, w)
         {
             parts.push(cleaned.get(start..pos)?.trim());
             ops.push(op);
@@ -435,6 +436,28 @@ fn conjunction(cleaned: &str) -> Option<Normalized> {
         });
     }
     None
+}
+
+/// Whether the conjunction word continues a known name that ends the text before it ("Common
+/// Development and Distribution License", "Open Data Commons Public Domain Dedication and
+/// License"): then it joins no parts.
+fn inside_a_name(before: &str, word: &str) -> bool {
+    let key = vocab::key_of(before);
+    let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    let word = if word == "&" { "and" } else { word };
+    let mut k = String::new();
+    for start in (words.len().saturating_sub(10)..words.len()).rev() {
+        k.clear();
+        for w in &words[start..] {
+            k.push_str(w);
+            k.push(' ');
+        }
+        k.push_str(word);
+        if vocab::is_prefix(&k) {
+            return true;
+        }
+    }
+    false
 }
 
 /// An unidentified part that looks like a license name rather than prose: at most three words,

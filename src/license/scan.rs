@@ -179,6 +179,9 @@ const MODIFIER_AFTER: &[&str] = &[
     "flavoured",
 ];
 
+/// "with attribution (required)" after an attribution license restates what it asks: no change.
+const ATTRIBUTION: &[&str] = &["attribution", "credit", "acknowledgement", "acknowledgment", "citation"];
+
 /// Words before a license name that make it some other license: "modified MIT", "like GPL",
 /// "non-GPL"; two-word forms are in [`MODIFIER_BEFORE_2`].
 const MODIFIER_BEFORE: &[&str] =
@@ -313,6 +316,8 @@ fn qualify(t: &Tokens, src: &str, res: Resolution, start: usize, end: usize) -> 
             || next_term(t, end).is_some_and(|k| {
                 t.toks[k].kind == Kind::Word
                     && MODIFIER_AFTER.contains(&t.get(k))
+                    && !(t.get(k) == "with"
+                        && next_term(t, k + 1).is_some_and(|n| ATTRIBUTION.contains(&t.get(n))))
                     && (k == end || t.toks[end - 1].kind != Kind::Open)
                     && same_clause(t, src, k - 1, k)
             }));
