@@ -506,3 +506,21 @@ fn probe() {
         println!("{line:?} -> {:?} {:?} {:?} via {}", n.status, n.expression, n.candidates, n.via);
     }
 }
+
+/// The policy rejects "all rights reserved" for every DPG type, with the reason that no open
+/// license is granted (not "custom terms").
+#[test]
+fn all_rights_reserved_is_rejected_by_the_policy() {
+    use dpg_audit::config::DpgType;
+    use dpg_audit::policy::licenses::{Class, classify};
+    use dpg_audit::policy::profile::Profile;
+    let profile = Profile::load("dpg").unwrap_or_else(|e| panic!("{e}"));
+    for t in [DpgType::Data, DpgType::Content, DpgType::Software, DpgType::AiSystem] {
+        match classify(dpg_audit::license::ALL_RIGHTS_RESERVED, false, t, &profile) {
+            Class::Rejected(reason) => {
+                assert!(reason.contains("no open license is granted"), "{t:?}: {reason}")
+            }
+            other => panic!("{t:?}: {other:?}"),
+        }
+    }
+}
