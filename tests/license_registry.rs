@@ -446,6 +446,8 @@ fn prose_takes_one_named_license() {
         ("Creative Commons Attribution 4.0 International, no commercial use", None),
         ("CC BY 4.0 unless otherwise noted", None),
         // One license's name written with a slash is not an OR of two ids.
+        // Debian's "~" marks a variant of the license named before it.
+        ("BSD-3-clause~Google", None),
         ("zlib/libpng", Some("Zlib")),
         ("MIT/Apache-2.0", Some("MIT OR Apache-2.0")),
     ];

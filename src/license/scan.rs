@@ -210,11 +210,12 @@ fn between<'a>(t: &Tokens, src: &'a str, a: usize, b: usize) -> &'a str {
     src.get(t.toks[a].src_end as usize..t.toks[b].src_start as usize).unwrap_or(" , ")
 }
 
-/// Tokens `a` and `a + 1` are one chunk: nothing or only `-`, `_`, `.` between them
+/// Tokens `a` and `a + 1` are one chunk: nothing or only `-`, `_`, `.`, `~` between them
 /// ("FSL-1.1-Apache-2.0", "X11R5", "BSD-2-Clause-alike").
 fn joined(t: &Tokens, src: &str, a: usize) -> bool {
     let b = between(t, src, a, a + 1);
-    b.len() <= 3 && b.bytes().all(|c| matches!(c, b'-' | b'_' | b'.'))
+    // `~` is Debian's mark of a variant: "BSD-3-clause~Google" is not BSD-3-Clause.
+    b.len() <= 3 && b.bytes().all(|c| matches!(c, b'-' | b'_' | b'.' | b'~'))
 }
 
 /// Tokens `a` and `b` are in one clause: only spaces, dashes and dropped words (stopwords such as
