@@ -135,7 +135,7 @@ fn deprecated_ids_are_rewritten_and_reported() {
         ("AGPL-3.0", "AGPL-3.0-only", "AGPL-3.0"),
         ("GFDL-1.3", "GFDL-1.3-only", "GFDL-1.3"),
         ("wxWindows", "LGPL-2.0-or-later WITH WxWindows-exception-3.1", "wxWindows"),
-        ("BSD-2-Clause-FreeBSD", "BSD-2-Clause", "BSD-2-Clause-FreeBSD"),
+        ("BSD-2-Clause-FreeBSD", "BSD-2-Clause-Views", "BSD-2-Clause-FreeBSD"),
         ("StandardML-NJ", "SMLNJ", "StandardML-NJ"),
     ];
     for (input, want, dep) in cases {

@@ -345,6 +345,9 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
     let bytes = src.as_bytes();
     let mut i = 0usize;
     let mut after_sep = true;
+    // ">= 3" (R's DESCRIPTION files: "GPL (>= 2)") means version 3 or later: the version token
+    // is followed by a `+` of its own, so that it reads as "3+".
+    let mut or_later_pending = false;
     while i < src.len() && out.toks.len() < MAX_TOKENS {
         let Some(c) = src[i..].chars().next() else { break };
         let clen = c.len_utf8();
@@ -396,6 +399,12 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
                 out.text.push_str(".0");
             }
             push_tok(out, Kind::Num, start, start_src, j, false, !after_sep);
+            if or_later_pending {
+                or_later_pending = false;
+                let plus = out.text.len() as u32;
+                out.text.push('+');
+                push_tok(out, Kind::Plus, plus, j, j, false, true);
+            }
             i = j;
             after_sep = false;
             continue;
@@ -467,6 +476,11 @@ pub fn tokenize(src: &str, out: &mut Tokens) {
             i += 1;
             after_sep = true;
             continue;
+        }
+        if (c == '>' && bytes.get(i + 1) == Some(&b'=')) || c == '\u{2265}' {
+            or_later_pending = true;
+        } else if c == ',' || c == ';' {
+            or_later_pending = false;
         }
         // A separator.
         if !c.is_whitespace()

@@ -10,18 +10,30 @@
 //! 4. [`vocab`]: the key index: placeholders, portal vocabularies (CKAN, Hugging Face, Open
 //!    Definition, EU authority, dcat-ap.de), SPDX full names, license families.
 //! 5. [`cc`]: the Creative Commons name grammar (elements, versions, ports, translations).
-//! 6. [`scan`]: lists and prose, combined without guessing.
+//! 6. [`scan`]: lists and prose, combined without guessing; "or later" after a version widens
+//!    it, modifying words around a name ("-style", "based on", "with restrictions") make it
+//!    unknown; explicit "A and B" / "A or B" between identified parts become `AND` / `OR`.
 //!
-//! The tables live under `rules/normalize/` and are embedded at build time.
+//! The tables live under `rules/normalize/` and are embedded at build time; the registry tables
+//! under `rules/normalize/generated/` are written by `scripts/update-license-data` ([`registry`]).
 
 use serde::Serialize;
 
 pub mod cc;
 pub mod cleanup;
+pub mod registry;
 pub mod scan;
 pub mod spdx_ids;
 pub mod url;
 pub mod vocab;
+
+/// What "All rights reserved", "copyright, no reuse" and the like normalize to: an explicit
+/// statement that no open license is granted (`rules/normalize/vocab-rights.tsv`). The policy
+/// rejects it with that reason.
+pub const ALL_RIGHTS_RESERVED: &str = "LicenseRef-All-Rights-Reserved";
+
+/// The table whose names may contain a slash that is not an `OR` ("zlib/libpng").
+const SLASH_NAMES: &str = "vocab-names.tsv";
 
 /// How sure we are about a statement. Names are the contract's `status` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -47,11 +59,12 @@ pub struct Normalized {
     pub status: Status,
     /// For `ambiguous`: the licenses the statement may mean.
     pub candidates: Vec<String>,
-    /// How it was recognized (layer name), for reports and debugging: `spdx-id` (an SPDX id in
-    /// any case or spacing), `spdx-expression`, `spdx-name` (an SPDX full name), `url`, `cc-name`
-    /// (the Creative Commons grammar), `cc-code` (Openverse codes), `vocabulary` (tables under
-    /// `rules/normalize/`), `list`, `prose`, `modifier`, `placeholder`, `empty`, `too-long`,
-    /// `none`.
+    /// How it was recognized, so a reviewer can check it: `spdx-id` (an SPDX id in any case or
+    /// spacing), `spdx-expression`, `spdx-name` (an SPDX full name), `url`, `cc-name` (the
+    /// Creative Commons grammar), `cc-code` (Openverse codes), the file name of the table under
+    /// `rules/normalize/` that holds the spelling (`vocab-ckan-od.tsv`, `families.tsv`,
+    /// `scancode-keys.tsv`, ...), `list`, `conjunction` ("A and B" between identified parts),
+    /// `prose`, `modifier`, `placeholder`, `empty`, `too-long`, `none`.
     pub via: &'static str,
     /// Deprecated SPDX ids the statement used, with their canonical replacement (empty when the
     /// SPDX list names none).
@@ -91,6 +104,16 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     if cleaned.is_empty() {
         return Normalized::none(Status::Missing, "empty");
     }
+    // "zlib/libpng" is one license's name, not "Zlib OR Libpng": names written with a slash in
+    // the reviewed name table come before the id layer's reading of `a/b` as `a OR b`.
+    if cleaned.contains('/')
+        && !cleaned.contains(':')
+        && cleaned.len() < 64
+        && let Some(e) = vocab::lookup(&vocab::key_of(&cleaned))
+        && e.via == SLASH_NAMES
+    {
+        return Normalized::from_resolution(e.res.clone(), e.via);
+    }
     if let Some(m) = spdx_ids::parse_expression(&cleaned) {
         let status = if m.expression == raw.trim() { Status::Exact } else { Status::Normalized };
         let via = if m.compound { "spdx-expression" } else { "spdx-id" };
@@ -118,11 +141,339 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     if !has_url && let Some(e) = vocab::lookup(&key) {
         return Normalized::from_resolution(e.res.clone(), e.via);
     }
+    if !has_url && let Some(n) = restated(&toks) {
+        return n;
+    }
+    if !has_url && is_placeholder_phrase(&toks) {
+        return Normalized::none(Status::Missing, "placeholder");
+    }
+    // "A and B" / "A or B": a statement the scanner reads as one name stands; otherwise the parts
+    // are read one by one, so that no part is dropped ("LGPL-2+ and TCL"). Before the list
+    // reading, which would split "Apache License, Version 2.0 and MIT" at its comma.
+    let mut scanned = None;
+    if lists && has_conjunction(&toks) {
+        let (res, via) = scan::scan(&toks, &cleaned);
+        if via != "prose" {
+            return Normalized::from_resolution(res, via);
+        }
+        if let Some(n) = conjunction(&cleaned) {
+            return n;
+        }
+        scanned = Some((res, via));
+    }
     if lists && let Some(n) = list(&cleaned) {
         return n;
     }
-    let (res, via) = scan::scan(&toks, &cleaned);
+    let (res, via) = scanned.unwrap_or_else(|| scan::scan(&toks, &cleaned));
     Normalized::from_resolution(res, via)
+}
+
+/// A name with its abbreviation restated in brackets: "Eclipse Public License (EPL) 2.0",
+/// "GNU General Public License version 3.0 (GPLv3)". Taken when the statement without the
+/// bracket is one license and the bracket names that license or a family that contains it; a
+/// bracket that says anything else ("(non-commercial)", "(Ontario)") leaves the statement to the
+/// scanner.
+fn restated(t: &cleanup::Tokens) -> Option<Normalized> {
+    use cleanup::Kind;
+    let open = (0..t.len()).find(|&i| t.toks[i].kind == Kind::Open)?;
+    let close = (open + 1..t.len()).find(|&i| t.toks[i].kind != Kind::Word && t.toks[i].kind != Kind::Num)?;
+    if t.toks[close].kind != Kind::Close || close == open + 1 || close - open > 5 {
+        return None;
+    }
+    // One bracket group only.
+    if (close + 1..t.len()).any(|i| matches!(t.toks[i].kind, Kind::Open | Kind::Close | Kind::Url)) {
+        return None;
+    }
+    let join = |range: &mut dyn Iterator<Item = usize>| {
+        let mut k = String::new();
+        for i in range {
+            if t.is_term(i) {
+                if !k.is_empty() {
+                    k.push(' ');
+                }
+                k.push_str(t.get(i));
+            }
+        }
+        k
+    };
+    let outer = join(&mut (0..open).chain(close + 1..t.len()));
+    let inner = join(&mut (open + 1..close));
+    let outer_entry = vocab::lookup(&outer)?;
+    let Resolution::License(lic) = &outer_entry.res else { return None };
+    let consistent = match &vocab::lookup(&inner)?.res {
+        Resolution::License(l) => l == lic,
+        Resolution::Ambiguous(c) => c.contains(lic),
+        _ => false,
+    };
+    consistent.then(|| Normalized::from_resolution(outer_entry.res.clone(), outer_entry.via))
+}
+
+/// Words that join the parts of an explicit conjunction, with the SPDX operator they mean.
+const CONJUNCTIONS: &[(&str, &str)] = &[
+    ("and", "AND"),
+    ("&", "AND"),
+    ("und", "AND"),
+    ("et", "AND"),
+    ("or", "OR"),
+    ("oder", "OR"),
+    ("ou", "OR"),
+];
+
+fn has_conjunction(t: &cleanup::Tokens) -> bool {
+    (0..t.len())
+        .any(|i| t.toks[i].kind == cleanup::Kind::Word && CONJUNCTIONS.iter().any(|(w, _)| *w == t.get(i)))
+}
+
+/// Words of statements that say no license information is at hand ("No information given",
+/// "More information needed", "not yet specified"). A statement made only of them, with at least
+/// one that says so ([`NO_INFO_CUE`]), is a placeholder.
+const NO_INFO_WORDS: &[&str] = &[
+    "no",
+    "not",
+    "none",
+    "information",
+    "info",
+    "given",
+    "provided",
+    "available",
+    "specified",
+    "stated",
+    "needed",
+    "required",
+    "more",
+    "yet",
+    "known",
+    "unknown",
+    "tbd",
+    "tba",
+    "tbc",
+    "n",
+    "na",
+    "details",
+    "currently",
+    "at",
+    "this",
+    "time",
+    "applicable",
+    "declared",
+    "indicated",
+    "defined",
+    "listed",
+    "supplied",
+    "entered",
+    "missing",
+    "pending",
+    "still",
+    "to",
+    "be",
+    "determined",
+    "confirmed",
+    "added",
+    "announced",
+    "further",
+    "is",
+    "are",
+    "was",
+    "has",
+    "been",
+    "for",
+    "dataset",
+    "data",
+    "set",
+    "any",
+];
+const NO_INFO_CUE: &[&str] =
+    &["no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "missing", "pending", "na", "n"];
+
+/// One-word placeholders whose misspellings are also placeholders ("unkown", "unknwon").
+const PLACEHOLDER_WORDS: &[&str] = &["unknown", "unspecified", "undefined", "unclear"];
+
+fn is_placeholder_phrase(t: &cleanup::Tokens) -> bool {
+    if t.is_empty() || t.len() > 10 {
+        return false;
+    }
+    let all_words = (0..t.len()).all(|i| t.toks[i].kind == cleanup::Kind::Word);
+    if !all_words {
+        return false;
+    }
+    if t.len() == 1 {
+        let w = t.get(0);
+        if PLACEHOLDER_WORDS.iter().any(|p| within_one_edit(w, p)) {
+            return true;
+        }
+    }
+    (0..t.len()).all(|i| NO_INFO_WORDS.contains(&t.get(i)))
+        && (0..t.len()).any(|i| NO_INFO_CUE.contains(&t.get(i)))
+}
+
+/// Damerau distance at most 1 (one insertion, deletion, substitution or swap of neighbours),
+/// for words of at least 5 letters: "unkown", "unknwon", "uknown", "unknow".
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() < 5 || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == a.len() && p == b.len() {
+        return true;
+    }
+    let (ra, rb) = (&a[p..], &b[p..]);
+    let same = |x: &[u8], y: &[u8]| x == y;
+    same(&ra[ra.len().min(1)..], &rb[rb.len().min(1)..])
+        || same(ra, &rb[rb.len().min(1)..])
+        || same(&ra[ra.len().min(1)..], rb)
+        || (ra.len() >= 2 && rb.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+}
+
+/// Explicit "A and B" / "A or B" between parts that are each a statement of their own. Every part
+/// identified as a whole (not from prose): `A AND B` / `A OR B` (via `conjunction`). A part that
+/// is not identified but looks like a license name (short, with a capital, digit or dash, such as
+/// "TCL" or "Foo-1.0"), or a placeholder or family part: ambiguous with what was identified, never
+/// one part alone. Otherwise `None` (the words joined are prose: the scanner's answer stands).
+fn conjunction(cleaned: &str) -> Option<Normalized> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut ops: Vec<&str> = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    let mut pos = 0;
+    for word in cleaned.split(' ') {
+        let end = pos + word.len();
+        for c in word.chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth == 0
+            && let Some((w, op)) = CONJUNCTIONS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word))
+            && !inside_a_name(cleaned.get(start..pos)?, w)
+        {
+            parts.push(cleaned.get(start..pos)?.trim());
+            ops.push(op);
+            start = (end + 1).min(cleaned.len());
+        }
+        pos = end + 1;
+    }
+    parts.push(cleaned.get(start..)?.trim());
+    if parts.len() < 2 || parts.len() > 8 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut exprs: Vec<String> = Vec::new();
+    let mut cands: Vec<String> = Vec::new();
+    let mut all_identified = true;
+    let mut name_unidentified = false;
+    for p in &parts {
+        let n = normalize_inner(p, false);
+        match n.status {
+            Status::Exact | Status::Normalized => {
+                let e = n.expression?;
+                if n.via == "prose" {
+                    all_identified = false;
+                }
+                if !cands.contains(&e) {
+                    cands.push(e.clone());
+                }
+                exprs.push(e);
+            }
+            Status::Ambiguous => {
+                all_identified = false;
+                name_unidentified = true;
+                for c in n.candidates {
+                    if !cands.contains(&c) {
+                        cands.push(c);
+                    }
+                }
+            }
+            Status::Missing => {
+                all_identified = false;
+                name_unidentified = true;
+            }
+            Status::Unknown => {
+                all_identified = false;
+                name_unidentified |= looks_like_a_name(p);
+            }
+        }
+    }
+    let mixed = ops.windows(2).any(|w| w[0] != w[1]);
+    if all_identified && !mixed {
+        let mut out = String::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &exprs {
+            if seen.contains(&e.as_str()) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+                out.push_str(ops[0]);
+                out.push(' ');
+            }
+            if e.contains(' ') {
+                out.push('(');
+                out.push_str(e);
+                out.push(')');
+            } else {
+                out.push_str(e);
+            }
+            seen.push(e);
+        }
+        spdx::Expression::parse_mode(&out, spdx::ParseMode::STRICT).ok()?;
+        return Some(Normalized {
+            expression: Some(out),
+            status: Status::Normalized,
+            candidates: Vec::new(),
+            via: "conjunction",
+            deprecated: Vec::new(),
+        });
+    }
+    if (name_unidentified || mixed) && !cands.is_empty() {
+        return Some(Normalized {
+            expression: None,
+            status: Status::Ambiguous,
+            candidates: cands,
+            via: "conjunction",
+            deprecated: Vec::new(),
+        });
+    }
+    None
+}
+
+/// Whether the conjunction word continues a known name that ends the text before it ("Common
+/// Development and Distribution License", "Open Data Commons Public Domain Dedication and
+/// License"): then it joins no parts.
+fn inside_a_name(before: &str, word: &str) -> bool {
+    let key = vocab::key_of(before);
+    let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    let word = if word == "&" { "and" } else { word };
+    let mut k = String::new();
+    for start in (words.len().saturating_sub(10)..words.len()).rev() {
+        k.clear();
+        for w in &words[start..] {
+            k.push_str(w);
+            k.push(' ');
+        }
+        k.push_str(word);
+        if vocab::is_prefix(&k) {
+            return true;
+        }
+    }
+    false
+}
+
+/// An unidentified part that looks like a license name rather than prose: at most three words,
+/// one with a capital letter, a digit or an inner dash, and not the tail of "or (any) later".
+fn looks_like_a_name(part: &str) -> bool {
+    let words: Vec<&str> = part.split_whitespace().collect();
+    if words.is_empty() || words.len() > 3 {
+        return false;
+    }
+    let first = words[0].trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+    if matches!(first.as_str(), "later" | "any" | "newer" | "higher" | "greater" | "above" | "at") {
+        return false;
+    }
+    words.iter().any(|w| {
+        w.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) || w.trim_matches('-').contains('-')
+    })
 }
 
 /// A list joined by `,`, `;` or `|` (outside brackets) whose every member is a statement of its

@@ -81,6 +81,14 @@ pub fn split(url: &str) -> Option<Address<'_>> {
 /// Identifies the license a URL names. `None` when the string is not a URL at all.
 pub fn parse_url(url: &str) -> Option<Resolution> {
     let a = split(url)?;
+    // An archived copy (web.archive.org/web/<timestamp>/<address>) names what its address names.
+    if matches!(a.host.as_str(), "web.archive.org" | "wayback.archive.org")
+        && let Some(p) = url.find("/web/")
+        && let Some((_, inner)) = url[p + 5..].split_once('/')
+        && inner.len() < url.len()
+    {
+        return parse_url(inner);
+    }
     if let Some(r) = fixed(&a) {
         return Some(r);
     }
@@ -110,18 +118,198 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
             v.strip_prefix("license-").and_then(|ver| code(&format!("apache {ver}")))
         }
         "nationalarchives.gov.uk" | "nationalarchives.gov.uk." => {
-            let pos = a.segments.iter().position(|s| *s == "version");
-            match pos.and_then(|p| a.segments.get(p + 1)) {
-                Some(v) => code(&format!("ogl uk {v}")),
-                None if a.segments.iter().any(|s| s.starts_with("open-government-licence")) => code("ogl uk"),
-                None => None,
+            // Only the Open Government Licence's own pages: the same site serves the
+            // Non-Commercial Government Licence and the Charged Licence under `version/N` too.
+            // Other licences there (NCGL-UK-2.0) are left to the registry index.
+            if a.segments.iter().any(|s| s.to_ascii_lowercase().starts_with("open-government-licence")) {
+                let pos = a.segments.iter().position(|s| *s == "version");
+                match pos.and_then(|p| a.segments.get(p + 1)) {
+                    Some(v) => code(&format!("ogl uk {v}")),
+                    None => code("ogl uk"),
+                }
+            } else {
+                None
             }
         }
         "data.norge.no" if seg(0) == "nlod" => a.segments.last().and_then(|v| code(&format!("nlod {v}"))),
         "choosealicense.com" if seg(0) == "licenses" && !seg(1).is_empty() => code(seg(1)),
+        "mozilla.org" => mozilla(&a.segments),
+        "eclipse.org" => eclipse(&a.segments),
+        "licensebuttons.net" | "i.licensebuttons.net" | "i.creativecommons.org" => {
+            license_button(&a.segments)
+        }
+        "img.shields.io" | "shields.io" if seg(0) == "badge" => shields_badge(seg(1)),
+        "github.com" | "raw.githubusercontent.com" | "gitlab.com" => repository_file(&a),
         _ => None,
     };
+    // The grammars above know a steward's address forms; the registry index knows every
+    // reference URL the SPDX list gives (one address, one id; shared by several: ambiguous).
+    let r = r.or_else(|| canonical(url).and_then(|k| super::registry::url_lookup(&k)));
     Some(r.unwrap_or(Resolution::Unrecognized))
+}
+
+/// The canonical form of a license address, the key of the registry URL index: no scheme, no
+/// `www.`, no query or fragment, lower case, no trailing slash, no `index.html`, no `.txt` /
+/// `.html` / `.php` extension or language suffix on the last segment, and no trailing `legalcode`
+/// / `deed` page (they show the same license). `None` when it has no plausible host.
+pub fn canonical(url: &str) -> Option<String> {
+    let a = split(url)?;
+    let mut segs: Vec<String> = a.segments.iter().map(|s| s.to_ascii_lowercase()).collect();
+    while let Some(last) = segs.last() {
+        let stem = strip_ext(last);
+        let drop = (matches!(stem, "index" | "legalcode" | "deed") && segs.len() > 1)
+            || stem.starts_with("legalcode.")
+            || stem.starts_with("deed.");
+        if drop {
+            segs.pop();
+        } else {
+            let stem = stem.to_string();
+            if let Some(l) = segs.last_mut() {
+                *l = stem;
+            }
+            break;
+        }
+    }
+    let mut out = a.host;
+    for s in &segs {
+        out.push('/');
+        out.push_str(s);
+    }
+    Some(out)
+}
+
+/// mozilla.org/MPL/2.0/, mozilla.org/en-US/MPL/1.1/, mozilla.org/MPL/MPL-1.1.html.
+fn mozilla(segs: &[&str]) -> Option<Resolution> {
+    let pos = segs.iter().position(|s| s.eq_ignore_ascii_case("mpl"))?;
+    let next = strip_ext(segs.get(pos + 1)?);
+    let v = next.trim_start_matches(|c: char| !c.is_ascii_digit());
+    if v.is_empty() {
+        return None;
+    }
+    code(&format!("mpl {v}"))
+}
+
+/// eclipse.org/legal/epl-2.0/, eclipse.org/legal/epl-v10.html, eclipse.org/org/documents/epl-v10.php.
+fn eclipse(segs: &[&str]) -> Option<Resolution> {
+    segs.iter().rev().find_map(|s| {
+        let s = strip_ext(s).to_ascii_lowercase();
+        let v = s.strip_prefix("epl-")?.trim_start_matches('v');
+        // "v10" is 1.0, "v20" 2.0: two digits without a dot are a squashed version.
+        let v = match v.as_bytes() {
+            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => format!("{}.{}", *a as char, *b as char),
+            _ => v.to_string(),
+        };
+        code(&format!("epl {v}"))
+    })
+}
+
+/// Creative Commons buttons: licensebuttons.net/l/by-sa/4.0/88x31.png is the button of
+/// creativecommons.org/licenses/by-sa/4.0/, /p/zero/1.0/ of publicdomain/zero/1.0/.
+fn license_button(segs: &[&str]) -> Option<Resolution> {
+    let mut path: Vec<&str> = segs.to_vec();
+    // The image file ("88x31.png") is not part of the license's path.
+    if path.last().is_some_and(|l| {
+        let l = l.to_ascii_lowercase();
+        [".png", ".svg", ".gif", ".jpg"].iter().any(|e| l.ends_with(e))
+    }) {
+        path.pop();
+    }
+    let first = match path.first().copied() {
+        Some("l") => "licenses",
+        Some("p") => "publicdomain",
+        _ => return None,
+    };
+    path[0] = first;
+    creative_commons(&path)
+}
+
+/// A shields.io badge, `badge/<label>-<message>-<color>.svg` (`--` is a dash, `_` a space):
+/// the message is read as a statement of its own when the label says it is a license, or when
+/// there is no label.
+fn shields_badge(text: &str) -> Option<Resolution> {
+    let text = strip_ext(text);
+    let mut parts: Vec<String> = vec![String::new()];
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                parts.last_mut()?.push('-');
+                i += 2;
+                continue;
+            }
+            b'-' => parts.push(String::new()),
+            b'_' if b.get(i + 1) == Some(&b'_') => {
+                parts.last_mut()?.push('_');
+                i += 2;
+                continue;
+            }
+            b'_' => parts.last_mut()?.push(' '),
+            _ => {
+                let c = text[i..].chars().next()?;
+                parts.last_mut()?.push(c);
+                i += c.len_utf8();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let decoded: Vec<String> = parts.iter().map(|p| percent_decode(p)).collect();
+    let message = match decoded.as_slice() {
+        [label, message, _color] if is_license_label(label) => message,
+        [message, _color] => message,
+        _ => return None,
+    };
+    if message.contains(['/', ':']) || message.len() > 80 {
+        return None;
+    }
+    let n = super::normalize(message);
+    Some(match n.status {
+        super::Status::Exact | super::Status::Normalized => Resolution::License(n.expression?),
+        super::Status::Ambiguous => Resolution::Ambiguous(n.candidates),
+        _ => Resolution::Unrecognized,
+    })
+}
+
+fn is_license_label(label: &str) -> bool {
+    let l = label.trim().to_ascii_lowercase();
+    matches!(l.as_str(), "license" | "licence" | "licensed" | "license data" | "data license")
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file in a code repository: a project's `LICENSE` names no license by its address (only its
+/// text would tell), so it is unrecognized. It names one only by REUSE's convention,
+/// `LICENSES/<SPDX id>.txt` (a listed id; a `LicenseRef-` there is the project's own text).
+/// `LICENSE.Sendmail`-style names are not taken: the SPDX list's own reference to such a file is
+/// Sendmail-Open-Source-1.1, not Sendmail.
+fn repository_file(a: &Address<'_>) -> Option<Resolution> {
+    let n = a.segments.len();
+    let file = *a.segments.last()?;
+    let parent = if n >= 2 { a.segments[n - 2] } else { "" };
+    if parent.eq_ignore_ascii_case("licenses") {
+        return match spdx_page(file) {
+            Some(Resolution::License(id)) if super::spdx_ids::is_listed(&id) => Some(Resolution::License(id)),
+            _ => None,
+        };
+    }
+    None
 }
 
 fn strip_ext(s: &str) -> &str {

@@ -16,7 +16,7 @@
 //! with SCOPE `~` (also inside prose), `=` (the whole statement; inside prose it only makes the
 //! statement ambiguous) or `!` (the whole statement only; ignored inside prose), RESULT an SPDX
 //! expression or `LicenseRef-...`, `?A,B` (ambiguous with candidates), `-` (names no license),
-//! `0` (a placeholder: missing).
+//! `0` (a placeholder: missing), `.` (neutral words, matched so their parts are not read alone).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -61,6 +61,7 @@ const MODIFIERS: &str = include_str!("../../rules/normalize/modifiers.txt");
 const FAMILIES: &str = include_str!("../../rules/normalize/families.tsv");
 /// Vocabulary tables, in priority order, with the `via` they report.
 const VOCABS: &[(&str, &str)] = &[
+    ("vocab-rights.tsv", include_str!("../../rules/normalize/vocab-rights.tsv")),
     ("vocab-names.tsv", include_str!("../../rules/normalize/vocab-names.tsv")),
     ("vocab-ckan-od.tsv", include_str!("../../rules/normalize/vocab-ckan-od.tsv")),
     ("vocab-huggingface.tsv", include_str!("../../rules/normalize/vocab-huggingface.tsv")),
@@ -99,6 +100,8 @@ pub struct Index {
     prefixes: FastSet<Box<str>>,
     conflicts: Vec<String>,
     problems: Vec<String>,
+    /// ScanCode keys whose folded key an earlier table already claims with another result.
+    shadowed: Vec<String>,
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(build);
@@ -116,6 +119,11 @@ pub fn is_prefix(prefix: &str) -> bool {
 /// Keys claimed by two tables with different results (the first one won).
 pub fn conflicts() -> &'static [String] {
     &INDEX.conflicts
+}
+
+/// ScanCode keys an earlier table claims with another result (the earlier table won).
+pub fn shadowed() -> &'static [String] {
+    &INDEX.shadowed
 }
 
 /// Table rows that could not be used (bad syntax, unknown SPDX id): must stay empty.
@@ -139,6 +147,9 @@ pub fn parse_result(s: &str) -> Result<Resolution, String> {
         "0" => return Ok(Resolution::Missing),
         "-" => return Ok(Resolution::NotLicense),
         "!" => return Ok(Resolution::Restriction),
+        // Words that say nothing about which license applies; matched so that the words inside
+        // them are not read on their own ("no known copyright restrictions" is no restriction).
+        "." => return Ok(Resolution::Unrecognized),
         _ => {}
     }
     if let Some(rest) = s.strip_prefix('?') {
@@ -207,6 +218,7 @@ fn build() -> Index {
             prefixes: FastSet::default(),
             conflicts: Vec::new(),
             problems: Vec::new(),
+            shadowed: Vec::new(),
         },
     };
     for line in PLACEHOLDERS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
@@ -220,10 +232,31 @@ fn build() -> Index {
     }
     load_spdx(&mut b);
     load_families(&mut b);
+    load_scancode(&mut b);
     b.idx
 }
 
-fn load_vocab(b: &mut Builder, file: &str, text: &str) {
+/// ScanCode LicenseDB keys (generated table): each key, folded, is a whole-statement spelling of
+/// its SPDX key. Loaded last: a key the hand-reviewed tables or the SPDX list already claim keeps
+/// that result (such keys are listed in [`shadowed`], reviewed by tests/license_registry.rs).
+fn load_scancode(b: &mut Builder) {
+    for row in super::registry::scancode_rows() {
+        let key = key_of(row.key);
+        let res = Resolution::License(row.expression.clone());
+        match b.idx.keys.get(&*key) {
+            Some(old) if old.res != res => {
+                b.idx.shadowed.push(format!(
+                    "{}: kept {:?} ({}), ScanCode says {}",
+                    row.key, old.res, old.via, row.expression
+                ));
+            }
+            Some(_) => {}
+            None => b.insert(key, Entry { res, via: "scancode-keys.tsv", scope: Scope::Strict }),
+        }
+    }
+}
+
+fn load_vocab(b: &mut Builder, file: &'static str, text: &str) {
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -248,7 +281,7 @@ fn load_vocab(b: &mut Builder, file: &str, text: &str) {
                 if key.is_empty() {
                     b.idx.problems.push(format!("{file}:{}: empty key", n + 1));
                 }
-                b.insert(key, Entry { res, via: "vocabulary", scope });
+                b.insert(key, Entry { res, via: file, scope });
             }
             Err(e) => b.idx.problems.push(format!("{file}:{}: {e}", n + 1)),
         }
@@ -286,6 +319,23 @@ fn load_spdx(b: &mut Builder) {
         b.insert(key, Entry { res, via: "spdx-name", scope });
     }
 }
+
+/// How "or later" is written after a version ("GPL-2+", "v2 or any later version",
+/// "lgpl-3.0-plus", "3.0 and later").
+const OR_LATER_SUFFIXES: &[&str] = &[
+    "+",
+    "plus",
+    "or later",
+    "or any later",
+    "and later",
+    "and any later",
+    "or newer",
+    "or any newer",
+    "or higher",
+    "or greater",
+    "or above",
+    "later",
+];
 
 /// `families.tsv`: `SCOPE<TAB>PHRASES (|-separated)<TAB>TEMPLATE<TAB>VERSIONS<TAB>KIND`.
 /// VERSIONS are space-separated, each `V` (TEMPLATE with `{v}` replaced) or `V=EXPR`. KIND `gnu`
@@ -343,18 +393,18 @@ fn load_families(b: &mut Builder) {
                 let vscope = Scope::Any;
                 b.insert(
                     vkey.clone(),
-                    Entry { res: Resolution::License(expr.clone()), via: "vocabulary", scope: vscope },
+                    Entry { res: Resolution::License(expr.clone()), via: "families.tsv", scope: vscope },
                 );
                 if gnu {
                     let later = expr.replace("-only", "-or-later");
                     let only =
-                        Entry { res: Resolution::License(expr.clone()), via: "vocabulary", scope: vscope };
+                        Entry { res: Resolution::License(expr.clone()), via: "families.tsv", scope: vscope };
                     b.insert(format!("{vkey} only"), only);
                     if spdx_ids::is_listed(&later) {
-                        for suffix in ["+", "or later", "or any later", "or newer", "or higher", "later"] {
+                        for suffix in OR_LATER_SUFFIXES {
                             let e = Entry {
                                 res: Resolution::License(later.clone()),
-                                via: "vocabulary",
+                                via: "families.tsv",
                                 scope: vscope,
                             };
                             b.insert(format!("{vkey} {}", key_of(suffix)), e);
@@ -367,13 +417,13 @@ fn load_families(b: &mut Builder) {
             } else {
                 Resolution::Ambiguous(all.clone())
             };
-            b.insert(base.clone(), Entry { res: res.clone(), via: "vocabulary", scope: fam_scope });
+            b.insert(base.clone(), Entry { res: res.clone(), via: "families.tsv", scope: fam_scope });
             if gnu {
                 b.insert(
                     format!("{base} +"),
-                    Entry { res: res.clone(), via: "vocabulary", scope: fam_scope },
+                    Entry { res: res.clone(), via: "families.tsv", scope: fam_scope },
                 );
-                b.insert(format!("{base} or later"), Entry { res, via: "vocabulary", scope: fam_scope });
+                b.insert(format!("{base} or later"), Entry { res, via: "families.tsv", scope: fam_scope });
             }
         }
     }

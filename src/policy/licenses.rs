@@ -187,6 +187,10 @@ fn review_reason(id: &str) -> String {
 
 /// Why a license is not acceptable, in the words of the DPG rules.
 fn rejection_reason(id: &str, dpg_type: DpgType) -> String {
+    // The normalizer's answer for "all rights reserved" / "no reuse": a statement, not a license.
+    if id == crate::license::ALL_RIGHTS_RESERVED {
+        return "no open license is granted (all rights reserved)".into();
+    }
     let upper = id.to_ascii_uppercase();
     let parts: Vec<&str> = upper.trim_start_matches("LICENSEREF-").split('-').collect();
     let is_cc = parts.first() == Some(&"CC") && parts.get(1) == Some(&"BY");
