@@ -186,27 +186,8 @@ fn normalize(args: NormalizeArgs) -> Result<ExitCode, String> {
             }
         }
     };
-    let result = if args.strings.is_empty() {
-        let stdin = std::io::stdin();
-        let mut result = Ok(());
-        for line in stdin.lock().lines() {
-            let line = line.map_err(|e| format!("stdin: {e}"))?;
-            result = emit(line.strip_suffix('\r').unwrap_or(&line));
-            if result.is_err() {
-                break;
-            }
-        }
-        result
-    } else {
-        args.strings.iter().try_for_each(|s| emit(s))
-    };
-    match result {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
-        _ => {
-            let _ = out.flush();
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    let result = each_input(&args.strings, &mut emit);
+    finish_lines(result, &mut out)
 }
 
 /// `access`: one line per statement, like `normalize`: `input<TAB>class<TAB>reason<TAB>words`
@@ -230,21 +211,36 @@ fn access(args: AccessArgs) -> Result<ExitCode, String> {
             }
         }
     };
-    let result = if args.texts.is_empty() {
-        let stdin = std::io::stdin();
-        let mut result = Ok(());
-        for line in stdin.lock().lines() {
-            let line = line.map_err(|e| format!("stdin: {e}"))?;
-            result = emit(line.strip_suffix('\r').unwrap_or(&line));
-            if result.is_err() {
-                break;
-            }
+    let result = each_input(&args.texts, &mut emit);
+    finish_lines(result, &mut out)
+}
+
+/// Hands each of `args` to `emit`, or each line of stdin when there are none (a trailing `\r`
+/// dropped); stops at the first write error.
+fn each_input(
+    args: &[String],
+    emit: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> Result<std::io::Result<()>, String> {
+    if !args.is_empty() {
+        return Ok(args.iter().try_for_each(|s| emit(s)));
+    }
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let line = line.map_err(|e| format!("stdin: {e}"))?;
+        let written = emit(line.strip_suffix('\r').unwrap_or(&line));
+        if written.is_err() {
+            return Ok(written);
         }
-        result
-    } else {
-        args.texts.iter().try_for_each(|s| emit(s))
-    };
-    match result {
+    }
+    Ok(Ok(()))
+}
+
+/// The exit of a line-per-input command: a reader that went away (`| head`) is no error.
+fn finish_lines(
+    result: Result<std::io::Result<()>, String>,
+    out: &mut dyn Write,
+) -> Result<ExitCode, String> {
+    match result? {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
         _ => {
             let _ = out.flush();

@@ -50,7 +50,8 @@ pub fn audit(
     progress: bool,
     findings_file: Option<FindingsFile>,
 ) -> Result<Report> {
-    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { threads };
     let pool = pool(threads, "worker")?;
     let (total, file) = scan(&pool, auditor, manifests, read_opts, threads, progress, findings_file)?;
     pool.install(|| auditor.finish_with(total, threads, file))

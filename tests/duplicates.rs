@@ -44,17 +44,6 @@ fn csv(ids: &[Option<String>]) -> String {
     s
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// Id lists of the shapes that matter: fully increasing, increasing with repeats at batch
 /// edges, increasing then restarting, shuffled, and a mix of runs with a few empty ids.
 fn shapes() -> Vec<(&'static str, Vec<Option<String>>)> {

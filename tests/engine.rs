@@ -14,26 +14,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
-use common::{audit_json, dpg_audit, p, tempdir, write, write_parquet};
+use common::{Rng, audit_json, dpg_audit, p, tempdir, write, write_parquet};
 use dpg_audit::config::Config;
 use dpg_audit::engine::{Auditor, Origin, Partial, Settings};
 use parquet::basic::Compression;
 use serde_json::Value;
-
-/// A small deterministic generator (xorshift), so every split is reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// A dirty manifest: licenses of every status, access terms, invalid and scattered URLs, ids out
 /// of order with duplicates, and an exception in its config that waives some findings.

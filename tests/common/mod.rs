@@ -93,3 +93,20 @@ pub fn strings(values: &[Option<&str>]) -> ArrayRef {
 pub fn rule_count(report: &serde_json::Value, rule: &str) -> u64 {
     report["summary"]["by_rule"][rule].as_u64().unwrap_or(0)
 }
+
+/// A small deterministic generator (xorshift), so failures and random splits reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
