@@ -374,7 +374,14 @@ impl IdCollector {
     /// The duplicates among the records of hash partition `part`, from every run.
     fn scan_part(&self, part: usize) -> std::io::Result<Found> {
         let mut recs: Vec<Rec> = Vec::new();
-        let mut buf = vec![0u8; RECORD << 12];
+        // Sized to what the partition holds (at most 4096 records a read): a collection of a few
+        // ids (a portal batch's dataset) must not zero a block per partition, which was most of
+        // a batch's time.
+        let largest = self.runs.iter().map(|r| r.starts[part + 1] - r.starts[part]).max().unwrap_or(0);
+        if largest == 0 {
+            return Ok(Found::default());
+        }
+        let mut buf = vec![0u8; usize::try_from(largest).unwrap_or(usize::MAX).min(RECORD << 12)];
         for (run_index, run) in self.runs.iter().enumerate() {
             let (mut at, end) = (run.starts[part], run.starts[part + 1]);
             recs.reserve(usize::try_from((end - at) / RECORD as u64).unwrap_or(0));

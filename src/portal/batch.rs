@@ -556,7 +556,12 @@ fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> 
             out.write_all(b"\n}\n")
         }
         BatchFormat::Ndjson => {
-            serde_json::to_writer(&mut *out, &serde_json::json!({ "summary": s }))?;
+            // Written through a borrowing wrapper: `json!` would copy the index of every dataset.
+            #[derive(Serialize)]
+            struct Last<'a> {
+                summary: &'a BatchSummary,
+            }
+            serde_json::to_writer(&mut *out, &Last { summary: s })?;
             out.write_all(b"\n")
         }
         BatchFormat::Terminal => write_terminal_summary(s, out),
