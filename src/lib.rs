@@ -10,9 +10,14 @@
 //!    honest status (exact, normalized, ambiguous, unknown, missing).
 //! 3. [`policy`] judges each item against the DPG rules (license lists per DPG type, access
 //!    locations), with rule docs and lists kept as data under `rules/`.
-//! 4. [`audit`] runs the scan: workers own accumulators that are merged and sorted at the end,
-//!    so output is deterministic whatever the scheduling.
-//! 5. [`report`] renders the one report model (terminal, JSON).
+//! 4. [`engine`] ties the stages together without threads: an [`engine::Auditor`] (policy,
+//!    rules, a shared judgement cache) observes batches into [`engine::Partial`]s, which merge
+//!    in any order and serialize, so a split of the rows over threads, processes or machines
+//!    gives the same report. [`run`] is the only module with threads: the reader, the workers
+//!    (one partial each) and the ordered findings writer of one collection, and the one pool a
+//!    portal batch runs its datasets on. [`audit`] is one collection as the CLI runs it.
+//! 5. [`report`] builds the report from the finished tallies and renders it (terminal, JSON,
+//!    NDJSON, Markdown, HTML, SARIF, JUnit, GitHub annotations).
 
 pub mod audit;
 #[cfg(feature = "cli")]
