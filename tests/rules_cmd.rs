@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use dpg_audit::policy::rules::{self, Rule};
 
 /// The rule codes of the contract (shared/spec/contract.md), in its order.
-const CONTRACT_CODES: [&str; 17] = [
+const CONTRACT_CODES: [&str; 18] = [
     "license-missing",
     "license-unrecognized",
     "license-ambiguous",
@@ -23,6 +23,7 @@ const CONTRACT_CODES: [&str; 17] = [
     "duplicate-item-id",
     "manifest-row-invalid",
     "access-not-public",
+    "ai-component-missing",
 ];
 
 fn run(args: &[&str]) -> Output {

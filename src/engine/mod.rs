@@ -295,6 +295,14 @@ impl Auditor {
                 collection_findings.push((g, Some(display.clone())));
             }
         }
+        // An AI system's parts.
+        if self.policy.dpg_type == DpgType::AiSystem
+            && let Some((key, message, severity)) =
+                findings::ai_components(p.component_column, &p.components, &self.policy.profile)
+        {
+            let g = p.rec.group(Rule::AiComponentMissing, severity, key, &message);
+            collection_findings.push((g, None));
+        }
         // Collection rules, from the merged tallies.
         let labels: BTreeMap<String, u64> = p.labels.iter().cloned().collect();
         let mut hosts: BTreeMap<String, HostTally> = BTreeMap::new();

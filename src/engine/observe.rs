@@ -8,10 +8,11 @@ use arrow_array::Array;
 
 use super::Auditor;
 use super::partial::{At, LocalVerdict, Partial};
+use crate::config::DpgType;
 use crate::error::Error;
 use crate::manifest::{self, Field, ItemBatch, TextColumn};
 use crate::policy::url::UrlPrefix;
-use crate::policy::{FindingSpec, Rule, Severity, access, findings, quote};
+use crate::policy::{Component, FindingSpec, Rule, Severity, access, findings, quote};
 
 /// Distinct values a partial remembers. Real license columns hold a few hundred distinct
 /// strings; the cap only matters for columns of unique free text. A partial starts over between
@@ -53,7 +54,7 @@ pub(crate) enum Kind {
 /// absent or length-prefixed. Parts are never run together, so `by` + version `4.0` and `by` +
 /// license URL `4.0` are different keys (they once shared one, and the second row inherited the
 /// first's verdict).
-pub(crate) fn cache_key(buf: &mut String, kind: Kind, parts: [Option<&str>; 3]) {
+pub(crate) fn cache_key(buf: &mut String, kind: Kind, parts: [Option<&str>; 4]) {
     use std::fmt::Write;
     buf.clear();
     buf.push(match kind {
@@ -97,17 +98,24 @@ impl Partial {
         // value); then the rows, of which most only count.
         let mut slots = std::mem::take(&mut self.row_slots);
         let [license_slots, access_slots] = &mut slots;
-        self.fill_slots(
-            ax,
-            Kind::License,
-            [&license, &version, &license_url],
-            n,
-            &batch.problems,
-            license_slots,
-        );
+        // An AI system's parts follow different rules: the component is part of the statement.
+        let component =
+            if ax.policy.dpg_type == DpgType::AiSystem { batch.column(Field::Component) } else { None };
+        if let Some(c) = &component {
+            self.tally_components(c, n);
+        }
+        let cols = [&license, &version, &license_url, &component];
+        self.fill_slots(ax, Kind::License, cols, n, &batch.problems, license_slots);
         let has_access = access_col.is_some();
         if has_access {
-            self.fill_slots(ax, Kind::Access, [&access_col, &None, &None], n, &batch.problems, access_slots);
+            self.fill_slots(
+                ax,
+                Kind::Access,
+                [&access_col, &None, &None, &None],
+                n,
+                &batch.problems,
+                access_slots,
+            );
         }
         let [license_slots, access_slots] = &slots;
         let access_slots = has_access.then_some(access_slots.as_slice());
@@ -316,16 +324,18 @@ impl Partial {
         &mut self,
         ax: &Auditor,
         kind: Kind,
-        cols: [&Option<TextColumn>; 3],
+        cols: [&Option<TextColumn>; 4],
         n: usize,
         problems: &[manifest::RowProblem],
         out: &mut Vec<u32>,
     ) {
         let which = kind as usize;
         out.clear();
-        let [col, version, license_url] = cols;
-        let dict =
-            col.as_ref().and_then(|c| c.dictionary()).filter(|_| version.is_none() && license_url.is_none());
+        let [col, version, license_url, component] = cols;
+        let dict = col
+            .as_ref()
+            .and_then(|c| c.dictionary())
+            .filter(|_| version.is_none() && license_url.is_none() && component.is_none());
         let Some((keys, values)) = dict else {
             let mut problems = problems.iter().peekable();
             for i in 0..n {
@@ -333,7 +343,8 @@ impl Partial {
                     out.push(UNREAD);
                     continue;
                 }
-                let slot = self.judged(ax, kind, get(col, i), get(version, i), get(license_url, i));
+                let parts = [get(col, i), get(version, i), get(license_url, i), get(component, i)];
+                let slot = self.judged(ax, kind, parts);
                 out.push(u32::try_from(slot).unwrap_or(UNREAD));
             }
             return;
@@ -382,24 +393,29 @@ impl Partial {
         }
     }
 
+    /// Counts the AI-system parts a batch's rows say they are.
+    fn tally_components(&mut self, column: &TextColumn, n: usize) {
+        self.component_column = true;
+        for i in 0..n {
+            if let Some(c) = column.get(i).and_then(Component::parse) {
+                self.components[c as usize] += 1;
+            }
+        }
+    }
+
     /// Finds (or judges) the verdict for a value; returns its slot. The key is built in a reused
     /// buffer, so a value seen before costs one hash lookup and no allocation.
-    fn judged(
-        &mut self,
-        ax: &Auditor,
-        kind: Kind,
-        raw: Option<&str>,
-        version: Option<&str>,
-        url: Option<&str>,
-    ) -> usize {
-        cache_key(&mut self.key_buf, kind, [raw, version, url]);
+    /// `parts`: the value, and for licenses its version, license URL and (AI systems) component.
+    fn judged(&mut self, ax: &Auditor, kind: Kind, parts: [Option<&str>; 4]) -> usize {
+        cache_key(&mut self.key_buf, kind, parts);
+        let [raw, version, url, component] = parts;
         if let Some(&slot) = self.local.get(self.key_buf.as_str()) {
             return slot;
         }
         let key = self.key_buf.clone();
         let policy = &ax.policy;
         let verdict = ax.cache.get(&key, || match kind {
-            Kind::License => policy.judge_license(raw, version, url),
+            Kind::License => policy.judge_license(raw, version, url, component),
             Kind::Access => access::judge(raw, &|r| policy.profile.severity(r)),
         });
         let groups: Vec<usize> = verdict
@@ -444,7 +460,7 @@ impl Partial {
             return slot as usize;
         }
         let raw = key.and_then(|k| (k < values.len() && !values.is_null(k)).then(|| values.value(k)));
-        let slot = self.judged(ax, kind, raw, None, None);
+        let slot = self.judged(ax, kind, [raw, None, None, None]);
         if let Some(s) = self.dict_slots[which].get_mut(idx) {
             *s = u32::try_from(slot).unwrap_or(UNJUDGED);
         }

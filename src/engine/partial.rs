@@ -31,7 +31,7 @@ pub(crate) const HOST_CAP: usize = 10_000;
 pub(crate) const OTHER_HOSTS: &str = "(other hosts)";
 
 /// Bumped whenever the serialized form changes: bytes of another version are refused.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// A worker's view of a cached verdict: the group slots its findings count into.
 #[derive(Debug)]
@@ -340,6 +340,10 @@ pub struct Partial {
     pub(crate) has_url: Vec<bool>,
     pub(crate) hosts: HashMap<String, HostTally>,
     pub(crate) items_with_errors: u64,
+    /// AI systems: items per part ([`crate::policy::Component`] order), and whether any batch
+    /// had a component column.
+    pub(crate) components: [u64; 4],
+    pub(crate) component_column: bool,
     pub(crate) ids: IdCollector,
     /// Batches whose ids were increasing; see [`IdCollector::push_batch`].
     pub(crate) spans: SortedSpans,
@@ -393,6 +397,8 @@ struct Frozen {
     has_url: Vec<bool>,
     hosts: BTreeMap<String, (u64, u64)>,
     items_with_errors: u64,
+    components: [u64; 4],
+    component_column: bool,
     /// Every buffered or spilled id: (manifest, row, id).
     ids: Vec<(usize, u64, String)>,
     /// Increasing spans: (manifest, first row, end row, first id, last id).
@@ -488,6 +494,10 @@ impl Partial {
             self.add_host(host, t);
         }
         self.items_with_errors += other.items_with_errors;
+        for (mine, theirs) in self.components.iter_mut().zip(other.components) {
+            *mine += theirs;
+        }
+        self.component_column |= other.component_column;
         for g in other.rec.groups {
             self.add_group(g);
         }
@@ -555,6 +565,8 @@ impl Partial {
             has_url: self.has_url,
             hosts: self.hosts.into_iter().map(|(h, t)| (h, (t.items, t.uncovered))).collect(),
             items_with_errors: self.items_with_errors,
+            components: self.components,
+            component_column: self.component_column,
             ids,
             spans: self.spans.export(),
         };
@@ -576,6 +588,8 @@ impl Partial {
         p.rows = frozen.rows;
         p.has_url = frozen.has_url;
         p.items_with_errors = frozen.items_with_errors;
+        p.components = frozen.components;
+        p.component_column = frozen.component_column;
         for (host, (items, uncovered)) in frozen.hosts {
             p.add_host(host, HostTally { items, uncovered });
         }

@@ -18,10 +18,12 @@ pub enum Field {
     /// Where the license statement came from, when not the item itself (portal metadata:
     /// "inherited from the dataset"). Shown with license findings.
     Evidence,
+    /// For AI systems: which part the item is (code, data, model, documentation).
+    Component,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::License,
         Field::LicenseVersion,
         Field::LicenseUrl,
@@ -30,6 +32,7 @@ impl Field {
         Field::Id,
         Field::Title,
         Field::Evidence,
+        Field::Component,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Field {
             Field::Id => "id",
             Field::Title => "title",
             Field::Evidence => "evidence",
+            Field::Component => "component",
         }
     }
 
@@ -77,6 +81,7 @@ impl Field {
             Field::Id => &["id", "item_id", "identifier", "key", "record_id"],
             Field::Title => &["title", "name"],
             Field::Evidence => &["license_evidence", "license_source"],
+            Field::Component => &["component", "part", "artifact_type", "component_type", "artifact"],
         }
     }
 }

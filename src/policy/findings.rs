@@ -55,6 +55,42 @@ pub fn no_url_column(manifest: &str, profile: &Profile) -> (&'static str, String
     )
 }
 
+/// An AI system's parts: the `ai-component-missing` finding when model weights, training code
+/// or training data are not among the items (key, message, severity). Without a component
+/// column the parts cannot be told apart: a warning (at best `review`), since the DPGA accepts an
+/// AI system only with all three.
+pub fn ai_components(
+    column: bool,
+    counts: &[u64; 4],
+    profile: &Profile,
+) -> Option<(&'static str, String, Severity)> {
+    use super::Component;
+    let rule = Rule::AiComponentMissing;
+    if !column {
+        let set = profile.severity(rule);
+        let severity =
+            if set != rule.default_severity() || set < Severity::Warning { set } else { Severity::Warning };
+        return Some((
+            "no component column",
+            "no component column: an AI system's model weights, training code and training data cannot be told apart, so it cannot be shown that all three are present and open (map one with --column component=NAME)".to_string(),
+            severity,
+        ));
+    }
+    let missing: Vec<&str> =
+        Component::REQUIRED.iter().filter(|c| counts[**c as usize] == 0).map(|c| c.as_str()).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some((
+        "missing component",
+        format!(
+            "the AI system has no {} item: the DPGA accepts an AI system only with its model weights, training code and training data",
+            missing.join(", no ")
+        ),
+        profile.severity(rule),
+    ))
+}
+
 /// A dataset of a batch that cannot be read: group key and message of its
 /// `manifest-row-invalid` finding.
 pub fn unreadable_dataset(reason: &str) -> (&'static str, String) {

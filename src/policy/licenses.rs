@@ -116,7 +116,7 @@ pub enum Class {
 }
 
 impl Class {
-    fn rank(&self) -> u8 {
+    pub fn rank(&self) -> u8 {
         match self {
             Class::Rejected(_) => 0,
             Class::Review(_) => 1,

@@ -28,6 +28,79 @@ pub struct Policy {
     pub exceptions: exceptions::Exceptions,
 }
 
+/// What part of an AI system an item is (the manifest's `component` field). Since DPG standard
+/// 1.1.7 an AI system needs its model weights, training code and training data, all open; each
+/// part is judged by its own rules (dpg-rules.md section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Component {
+    Code,
+    Data,
+    Model,
+    Documentation,
+}
+
+impl Component {
+    pub const ALL: [Component; 4] =
+        [Component::Code, Component::Data, Component::Model, Component::Documentation];
+    /// The parts an AI system must have.
+    pub const REQUIRED: [Component; 3] = [Component::Model, Component::Code, Component::Data];
+
+    /// Reads a `component` value: the contract's words and their common synonyms, case and
+    /// separators ignored. `None` for anything else (counted as no component).
+    pub fn parse(raw: &str) -> Option<Component> {
+        let folded: String = raw
+            .trim()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+            .collect();
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        let last = *words.last()?;
+        let is = |options: &[&str]| options.contains(&last) || options.contains(&words.join(" ").as_str());
+        if is(&["code", "software", "source", "sourcecode", "scripts", "training code", "source code"]) {
+            Some(Component::Code)
+        } else if is(&["data", "dataset", "datasets", "corpus", "training data", "training dataset"]) {
+            Some(Component::Data)
+        } else if is(&["model", "weights", "checkpoint", "checkpoints", "model weights", "parameters"]) {
+            Some(Component::Model)
+        } else if is(&["documentation", "docs", "doc", "card", "model card", "data card", "paper"]) {
+            Some(Component::Documentation)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Code => "code",
+            Component::Data => "data",
+            Component::Model => "model",
+            Component::Documentation => "documentation",
+        }
+    }
+
+    /// The DPG types whose license rules the part follows: code the software rules (OSI), data
+    /// the data rules, documentation the content rules; model weights have no DPGA list, and
+    /// an OSI-approved or open data or content license makes them open.
+    fn rules(self) -> &'static [DpgType] {
+        match self {
+            Component::Code => &[DpgType::Software],
+            Component::Data => &[DpgType::Data],
+            Component::Model => &[DpgType::Software, DpgType::Data, DpgType::Content],
+            Component::Documentation => &[DpgType::Content],
+        }
+    }
+
+    /// How messages name the part.
+    fn phrase(self) -> &'static str {
+        match self {
+            Component::Code => "an AI system's code",
+            Component::Data => "an AI system's training data",
+            Component::Model => "an AI system's model weights",
+            Component::Documentation => "an AI system's documentation",
+        }
+    }
+}
+
 /// A finding before it is attached to an item.
 #[derive(Debug, Clone)]
 pub struct FindingSpec {
@@ -66,13 +139,16 @@ impl Policy {
         FindingSpec { rule, severity: self.profile.severity(rule), key: key.to_string(), message }
     }
 
-    /// Judges one license statement (with its optional version and license URL columns).
+    /// Judges one license statement (with its optional version and license URL columns, and for
+    /// an AI system the item's component).
     pub fn judge_license(
         &self,
         raw: Option<&str>,
         version: Option<&str>,
         license_url: Option<&str>,
+        component: Option<&str>,
     ) -> Judgement {
+        let component = component.filter(|_| self.dpg_type == DpgType::AiSystem).and_then(Component::parse);
         let raw = raw.unwrap_or("");
         let shown = quote(raw);
         let shown_full = match version.map(str::trim).filter(|v| !v.is_empty()) {
@@ -129,7 +205,7 @@ impl Policy {
                         format!("`{old}` is a deprecated SPDX id; {advice}"),
                     ));
                 }
-                self.judge_expression(&expression, &shown_full, &mut findings);
+                self.judge_expression(&expression, &shown_full, component, &mut findings);
                 expression
             }
         };
@@ -151,7 +227,13 @@ impl Policy {
         Judgement { label, findings }
     }
 
-    fn judge_expression(&self, expression: &str, shown: &str, findings: &mut Vec<FindingSpec>) {
+    fn judge_expression(
+        &self,
+        expression: &str,
+        shown: &str,
+        component: Option<Component>,
+        findings: &mut Vec<FindingSpec>,
+    ) {
         let parsed = match spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) {
             Ok(p) => p,
             Err(_) => {
@@ -163,8 +245,19 @@ impl Policy {
                 return;
             }
         };
-        let phrase = licenses::type_phrase(self.dpg_type);
-        let (class, parts) = licenses::classify_expression(&parsed, self.dpg_type, &self.profile);
+        let phrase = component.map_or_else(|| licenses::type_phrase(self.dpg_type), Component::phrase);
+        // A part of an AI system follows its own rules; where several apply (model weights),
+        // the most favourable decides.
+        let own = [self.dpg_type];
+        let types: &[DpgType] = match component {
+            Some(c) => c.rules(),
+            None => &own,
+        };
+        let (class, parts) = types
+            .iter()
+            .map(|t| licenses::classify_expression(&parsed, *t, &self.profile))
+            .reduce(|best, next| if next.0.rank() > best.0.rank() { next } else { best })
+            .unwrap_or_else(|| licenses::classify_expression(&parsed, self.dpg_type, &self.profile));
         let single = parts.len() == 1 && parts[0].0 == expression;
         let detail = |want_review: bool| -> String {
             parts

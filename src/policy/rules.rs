@@ -123,6 +123,8 @@ rules! {
     // A row that cannot be read cannot be shown to be licensed.
     ManifestRowInvalid => "manifest-row-invalid", Some(Licensing),
     AccessNotPublic => "access-not-public", Some(NonDiscriminatory),
+    // Every part of an AI system (model, code, data) must be there to be openly licensed.
+    AiComponentMissing => "ai-component-missing", Some(Licensing),
 }
 
 /// The documentation of one rule, as written in its file. Every field is required and non-empty:

@@ -417,7 +417,13 @@ mod tests {
             let c = Criterion::of(*rule);
             let code = rule.code();
             let expected = if code.starts_with("license-")
-                || ["mixed-licensing", "declared-license-mismatch", "manifest-row-invalid"].contains(&code)
+                || [
+                    "mixed-licensing",
+                    "declared-license-mismatch",
+                    "manifest-row-invalid",
+                    "ai-component-missing",
+                ]
+                .contains(&code)
             {
                 Some(Criterion::Licensing)
             } else if code.starts_with("access-location-") {
