@@ -50,38 +50,39 @@ pub(crate) enum Kind {
     Access = 1,
 }
 
-/// The cache key of a value: its kind, then each part (value, version, license URL) either
-/// absent or length-prefixed. Parts are never run together, so `by` + version `4.0` and `by` +
-/// license URL `4.0` are different keys (they once shared one, and the second row inherited the
-/// first's verdict).
+/// The cache key of a value: its kind, which parts are present (value, version, license URL,
+/// component), then the parts, each but the last length-prefixed. Parts are never run together,
+/// so `by` + version `4.0` and `by` + license URL `4.0` are different keys (they once shared one,
+/// and the second row inherited the first's verdict). The usual key (a value alone) is the kind,
+/// the mask and the value: nothing to format per row.
+#[inline]
 pub(crate) fn cache_key(buf: &mut String, kind: Kind, parts: [Option<&str>; 4]) {
     buf.clear();
     buf.push(match kind {
         Kind::License => 'L',
         Kind::Access => 'A',
     });
-    for part in parts {
-        match part {
-            None => buf.push('-'),
-            Some(p) => {
-                // The length in decimal by hand: this runs per row of a text manifest, where
-                // `write!` would go through the formatting machinery each time.
-                let mut digits = [0u8; 20];
-                let mut at = digits.len();
-                let mut n = p.len();
-                loop {
-                    at -= 1;
-                    digits[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
+    let mask = parts.iter().enumerate().fold(0u8, |m, (i, p)| m | (u8::from(p.is_some()) << i));
+    buf.push(char::from(b'a' + mask));
+    let last = parts.iter().rposition(Option::is_some);
+    for (i, part) in parts.iter().enumerate() {
+        let Some(p) = part else { continue };
+        if Some(i) != last {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut n = p.len();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
                 }
-                buf.extend(digits[at..].iter().map(|&d| char::from(d)));
-                buf.push(':');
-                buf.push_str(p);
             }
+            buf.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+            buf.push(':');
         }
+        buf.push_str(p);
     }
 }
 
@@ -503,7 +504,8 @@ mod tests {
             cache_key(&mut buf, Kind::License, parts);
             buf
         };
-        assert_eq!(key([Some("by"), Some("4.0"), None, None]), "L2:by3:4.0--");
+        assert_eq!(key([Some("by"), Some("4.0"), None, None]), "Ld2:by4.0");
+        assert_eq!(key([Some("CC-BY-4.0"), None, None, None]), "LbCC-BY-4.0");
         let distinct = [
             key([Some("by"), Some("4.0"), None, None]),
             key([Some("by"), None, Some("4.0"), None]),
@@ -512,13 +514,16 @@ mod tests {
             key([Some("by3:4.0"), None, None, None]),
             key([Some(""), None, None, None]),
             key([None, None, None, None]),
-            key([Some("x".repeat(1234).as_str()), None, None, None]),
+            key([Some("x".repeat(1234).as_str()), Some("1"), None, None]),
+            key([Some("a"), Some("b:c"), None, None]),
+            key([Some("a"), Some("b"), Some("c"), None]),
+            key([Some("a1:b"), Some("c"), None, None]),
         ];
         for (i, a) in distinct.iter().enumerate() {
             for b in &distinct[i + 1..] {
                 assert_ne!(a, b);
             }
         }
-        assert!(distinct[7].starts_with("L1234:x"));
+        assert!(distinct[7].starts_with("Ld1234:x"), "{}", &distinct[7][..8]);
     }
 }
