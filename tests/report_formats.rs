@@ -326,12 +326,15 @@ fn submission_fragment(out: &str) -> Value {
     let blocks: Vec<&str> = out.split("```json\n").skip(1).collect();
     assert_eq!(blocks.len(), 1, "one JSON block: {out}");
     let json = blocks[0].split("\n```").next().expect("closed block");
-    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("fragment is not JSON ({e}): {json}"));
+    let v: Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("fragment is not JSON ({e}): {json}"));
     let obj = v.as_object().expect("an object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
     assert_eq!(keys, ["license", "repositories", "type", "website"], "{json}");
-    assert!(["software", "data", "content", "standard", "aimodel"].contains(&v["type"].as_str().expect("type")));
+    assert!(
+        ["software", "data", "content", "standard", "aimodel"].contains(&v["type"].as_str().expect("type"))
+    );
     for l in v["license"].as_array().expect("license[]") {
         let spdx = l["spdx"].as_str().expect("spdx");
         match l["licenseURL"].as_str() {
@@ -372,7 +375,9 @@ fn dpg_submission_claims_eligibility_only_for_a_passing_collection() {
         // Every SPDX id of the report's licenses is in the fragment, with its count in the answer.
         for (license, n) in json["summary"]["by_license"].as_object().expect("by_license") {
             if ["missing", "ambiguous", "unrecognized"].contains(&license.as_str()) {
-                assert!(!fragment["license"].as_array().expect("license").iter().any(|l| l["spdx"] == *license));
+                assert!(
+                    !fragment["license"].as_array().expect("license").iter().any(|l| l["spdx"] == *license)
+                );
                 continue;
             }
             assert!(out.contains(&format!("- {license} ({n} of {items} items)")), "{dir}: {license}");
@@ -396,7 +401,10 @@ fn dpg_submission_claims_eligibility_only_for_a_passing_collection() {
                 assert!(out.contains("## What stands in the way"), "{dir}");
                 for g in json["groups"].as_array().expect("groups") {
                     if g["severity"] == "error" && g.get("waived").is_none() {
-                        assert!(out.contains(&format!("- `{}`", g["rule"].as_str().expect("rule"))), "{dir}: {g}");
+                        assert!(
+                            out.contains(&format!("- `{}`", g["rule"].as_str().expect("rule"))),
+                            "{dir}: {g}"
+                        );
                     }
                 }
             }

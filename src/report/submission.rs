@@ -68,8 +68,13 @@ fn spdx_url(id: &str) -> Option<String> {
 
 /// The licenses of the collection, largest first: (expression, items).
 fn licenses(report: &Report) -> Vec<(&str, u64)> {
-    let mut out: Vec<(&str, u64)> =
-        report.summary.by_license.iter().filter(|(l, _)| is_license(l)).map(|(l, n)| (l.as_str(), *n)).collect();
+    let mut out: Vec<(&str, u64)> = report
+        .summary
+        .by_license
+        .iter()
+        .filter(|(l, _)| is_license(l))
+        .map(|(l, n)| (l.as_str(), *n))
+        .collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     out
 }
@@ -135,11 +140,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for (expression, n) in &licenses {
         writeln!(out, "- {} ({n} of {} items)", md(expression), s.items)?;
     }
-    if report.verdict != Verdict::Pass && !licenses.is_empty() {
+    let license_trouble = ["license-not-approved", "license-needs-review"]
+        .iter()
+        .any(|code| report.summary.by_rule.get(*code).is_some_and(|n| *n > 0));
+    if report.verdict != Verdict::Pass && license_trouble {
         writeln!(out)?;
         writeln!(
             out,
-            "Not every license listed is necessarily approved for this solution category: see \
+            "Not every license listed is approved for this solution category: see \
              [What stands in the way](#what-stands-in-the-way)."
         )?;
     }
@@ -241,10 +249,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The unwaived groups of `severity`: rule, key, count and the first examples.
 fn groups(report: &Report, severity: Severity, out: &mut dyn Write) -> std::io::Result<()> {
-    let list: Vec<_> = report.groups.iter().filter(|g| g.severity == severity && g.waived.is_none()).collect();
+    let list: Vec<_> =
+        report.groups.iter().filter(|g| g.severity == severity && g.waived.is_none()).collect();
     for g in list.iter().take(MAX_GROUPS) {
         let key = if g.key.is_empty() { "(empty)".to_string() } else { md(&g.key) };
-        let count = if collection_wide(g) { "collection".to_string() } else { format!("{} item(s)", g.count) };
+        let count =
+            if collection_wide(g) { "collection".to_string() } else { format!("{} item(s)", g.count) };
         let examples: Vec<String> = g.examples.iter().take(MAX_EXAMPLES).map(|e| md(e)).collect();
         let examples =
             if examples.is_empty() { String::new() } else { format!(", e.g. {}", examples.join(", ")) };
@@ -262,7 +272,10 @@ mod tests {
 
     #[test]
     fn expressions_list_each_license_with_its_spdx_page() {
-        assert_eq!(license_ids("MIT OR (Apache-2.0 AND BSD-3-Clause)"), ["MIT", "Apache-2.0", "BSD-3-Clause"]);
+        assert_eq!(
+            license_ids("MIT OR (Apache-2.0 AND BSD-3-Clause)"),
+            ["MIT", "Apache-2.0", "BSD-3-Clause"]
+        );
         assert_eq!(license_ids("GPL-2.0-or-later WITH Classpath-exception-2.0"), ["GPL-2.0-or-later"]);
         assert_eq!(spdx_url("CC-BY-4.0").as_deref(), Some("https://spdx.org/licenses/CC-BY-4.0.html"));
         assert_eq!(spdx_url("LicenseRef-custom"), None);
