@@ -11,7 +11,8 @@ use common::{dpg_audit, p, tempdir, write};
 use serde_json::Value;
 
 const SAMPLES: &[&str] = &["open-data-portal", "biodiversity-occurrences", "openverse-images"];
-const FORMATS: &[&str] = &["terminal", "json", "markdown", "html", "sarif", "junit", "github"];
+const FORMATS: &[&str] =
+    &["terminal", "json", "markdown", "html", "sarif", "junit", "github", "dpg-submission"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -181,6 +182,15 @@ fn hostile_manifest_text_stays_text_in_every_format() {
                 assert!(!out.lines().any(|l| l.starts_with("::error file=x")), "github: injected command");
                 assert!(out.contains("injected"), "github: the value is still reported");
             }
+            "dpg-submission" => {
+                assert!(
+                    !out.contains("<script") && !out.contains("<img") && !out.contains("<b>"),
+                    "dpg-submission: {out}"
+                );
+                assert!(out.contains("&lt;script&gt;"), "dpg-submission: the value is still listed: {out}");
+                assert!(!out.contains(dpg_audit::report::submission::ELIGIBLE));
+                submission_fragment(out);
+            }
             "json" | "sarif" => {
                 let v: Value = serde_json::from_str(out).expect("valid JSON");
                 if *format == "sarif" {
@@ -308,5 +318,97 @@ fn markdown_has_criteria_licenses_groups_and_rule_docs() {
     }
     for (license, n) in json["summary"]["by_license"].as_object().expect("by_license") {
         assert!(md.contains(&format!("| {license} | {n} |")), "license row {license}");
+    }
+}
+
+/// The one ```json block of a `dpg-submission` answer, parsed, checked for the nominee shape.
+fn submission_fragment(out: &str) -> Value {
+    let blocks: Vec<&str> = out.split("```json\n").skip(1).collect();
+    assert_eq!(blocks.len(), 1, "one JSON block: {out}");
+    let json = blocks[0].split("\n```").next().expect("closed block");
+    let v: Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("fragment is not JSON ({e}): {json}"));
+    let obj = v.as_object().expect("an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["license", "repositories", "type", "website"], "{json}");
+    assert!(
+        ["software", "data", "content", "standard", "aimodel"].contains(&v["type"].as_str().expect("type"))
+    );
+    for l in v["license"].as_array().expect("license[]") {
+        let spdx = l["spdx"].as_str().expect("spdx");
+        match l["licenseURL"].as_str() {
+            Some(url) => assert_eq!(url, format!("https://spdx.org/licenses/{spdx}.html")),
+            None => assert!(spdx.starts_with("LicenseRef-"), "{spdx} has no URL"),
+        }
+    }
+    assert!(v["repositories"].as_array().is_some_and(Vec::is_empty));
+    assert!(v["website"].is_null() || v["website"].as_str().is_some_and(|w| w.starts_with("https://")));
+    v
+}
+
+#[test]
+fn dpg_submission_claims_eligibility_only_for_a_passing_collection() {
+    let claim = dpg_audit::report::submission::ELIGIBLE;
+    for dir in SAMPLES {
+        let json = run_in_root(&["audit", &sample(dir, "items.csv"), "--format", "json", "-q"]).json();
+        let run = run_in_root(&["audit", &sample(dir, "items.csv"), "--format", "dpg-submission", "-q"]);
+        let out = &run.stdout;
+        let items = json["summary"]["items"].as_u64().expect("items");
+        let with_errors = json["summary"]["items_with_errors"].as_u64().expect("items_with_errors");
+        for label in [
+            "## Solution category",
+            "## Which open license(s) is/are used by your solution?",
+            "## Provide evidence of use of the selected open license(s)",
+            "## Where is your solution's source hosted?",
+            "## Access conditions",
+        ] {
+            assert!(out.contains(label), "{dir}: missing {label}");
+        }
+        let fragment = submission_fragment(out);
+        let expected_type = match json["collection"]["type"].as_str() {
+            Some("ai-system") => "aimodel",
+            Some(t) => t,
+            None => panic!("no type"),
+        };
+        assert_eq!(fragment["type"], expected_type, "{dir}");
+        // Every SPDX id of the report's licenses is in the fragment, with its count in the answer.
+        for (license, n) in json["summary"]["by_license"].as_object().expect("by_license") {
+            if ["missing", "ambiguous", "unrecognized"].contains(&license.as_str()) {
+                assert!(
+                    !fragment["license"].as_array().expect("license").iter().any(|l| l["spdx"] == *license)
+                );
+                continue;
+            }
+            assert!(out.contains(&format!("- {license} ({n} of {items} items)")), "{dir}: {license}");
+            assert!(
+                fragment["license"].as_array().expect("license").iter().any(|l| l["spdx"] == *license),
+                "{dir}: {license} not in the fragment"
+            );
+        }
+        for (host, n) in json["summary"]["by_host"].as_object().expect("by_host") {
+            assert!(out.contains(&format!("- {host} ({n} items)")), "{dir}: host {host}");
+        }
+        match json["verdict"].as_str() {
+            Some("pass") => {
+                assert!(out.contains(&format!("All {items} items {claim}.")), "{dir}: {out}");
+                assert!(!out.contains("## What stands in the way"), "{dir}");
+            }
+            Some(_) => {
+                assert!(!out.contains(claim), "{dir}: a failing collection claims eligibility: {out}");
+                assert!(!out.contains(&format!("All {items} items")), "{dir}");
+                assert!(out.contains(&format!("{with_errors} of {items} items have errors")), "{dir}");
+                assert!(out.contains("## What stands in the way"), "{dir}");
+                for g in json["groups"].as_array().expect("groups") {
+                    if g["severity"] == "error" && g.get("waived").is_none() {
+                        assert!(
+                            out.contains(&format!("- `{}`", g["rule"].as_str().expect("rule"))),
+                            "{dir}: {g}"
+                        );
+                    }
+                }
+            }
+            None => panic!("no verdict"),
+        }
     }
 }

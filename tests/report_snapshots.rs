@@ -6,17 +6,22 @@
 use std::process::Command;
 
 const SAMPLES: &[&str] = &["open-data-portal", "biodiversity-occurrences", "openverse-images"];
-const FORMATS: &[&str] = &["terminal", "json", "markdown", "html", "sarif", "junit", "github"];
+const FORMATS: &[&str] =
+    &["terminal", "json", "markdown", "html", "sarif", "junit", "github", "dpg-submission"];
 
 fn render(sample: &str, format: &str) -> String {
+    render_path(&format!("sample-data/{sample}/items.csv"), format)
+}
+
+fn render_path(manifest: &str, format: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_dpg-audit"))
-        .args(["audit", &format!("sample-data/{sample}/items.csv"), "--format", format, "--quiet"])
+        .args(["audit", manifest, "--format", format, "--quiet"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR")
         .output()
         .expect("run dpg-audit");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{sample} {format}: {:?} {stderr}", out.status);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{manifest} {format}: {:?} {stderr}", out.status);
     String::from_utf8(out.stdout).expect("UTF-8 report")
 }
 
@@ -30,4 +35,13 @@ fn every_format_on_every_sample() {
             insta::assert_snapshot!(format!("{sample}-{format}"), report);
         }
     }
+}
+
+/// The submission answer of a collection whose only finding is a warning (verdict `review`):
+/// the samples give `pass` and `fail`.
+#[test]
+fn dpg_submission_of_a_collection_under_review() {
+    let report = render_path("tests/fixtures/rules/access-unrecognized/trigger/items.csv", "dpg-submission");
+    assert!(report.contains("needs a reviewer's decision"), "{report}");
+    insta::assert_snapshot!("access-unrecognized-review-dpg-submission", report);
 }

@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod submission;
 pub mod terminal;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,10 @@ pub enum Format {
     Github,
     /// The JSON report on one line (for a batch: one report per line, then the summary).
     Ndjson,
+    /// Answers to the DPG application's licensing and access questions, plus a JSON fragment
+    /// in the nominee schema's shape.
+    #[cfg_attr(feature = "cli", value(name = "dpg-submission"))]
+    DpgSubmission,
 }
 
 impl Format {
@@ -57,6 +62,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Ndjson => "ndjson",
+            Format::DpgSubmission => "dpg-submission",
         }
     }
 }
@@ -400,6 +406,7 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, colour: bool
         Format::Sarif => sarif::write(report, out),
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
+        Format::DpgSubmission => submission::write(report, out),
         Format::Ndjson => {
             serde_json::to_writer(&mut *out, report)?;
             out.write_all(b"\n")
