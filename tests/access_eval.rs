@@ -1,6 +1,7 @@
 //! Access statements judged by meaning (issue 17): an evaluation set in English, Spanish, French,
 //! German and Portuguese with the class each must get, and the `access` subcommand.
-//! `tests/fixtures/access/eval.tsv` was used while writing the grammar; `heldout.tsv` and
+//! `tests/fixtures/access/eval.tsv` was used while writing the grammar; `heldout3.tsv` was written
+//! by another engineer without reading the grammar and scored once (30/30); `heldout.tsv` and
 //! `heldout2.tsv` were each written before the grammar was first run on them (provenance in each
 //! row; their first-run scores are in the README).
 
@@ -44,6 +45,8 @@ fn score(name: &str) -> (usize, Vec<String>) {
 
 #[test]
 fn the_sets_cover_five_languages_and_every_class() {
+    // (heldout3.tsv, 30 rows with four per language besides English, is scored with the others
+    // below but was not written to this quota.)
     for name in ["eval.tsv", "heldout.tsv", "heldout2.tsv"] {
         let rows = rows(name);
         for lang in ["en", "es", "fr", "de", "pt"] {
@@ -57,7 +60,7 @@ fn the_sets_cover_five_languages_and_every_class() {
 
 #[test]
 fn at_least_95_percent_are_judged_right() {
-    for name in ["eval.tsv", "heldout.tsv", "heldout2.tsv"] {
+    for name in ["eval.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv"] {
         let (n, wrong) = score(name);
         let right = n - wrong.len();
         assert!(right * 100 >= n * 95, "{name}: {right}/{n} right:\n{}", wrong.join("\n"));
@@ -66,7 +69,7 @@ fn at_least_95_percent_are_judged_right() {
 
 #[test]
 fn no_restricted_statement_passes_silently() {
-    for name in ["eval.tsv", "heldout.tsv", "heldout2.tsv"] {
+    for name in ["eval.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv"] {
         for (statement, want, _) in rows(name) {
             if matches!(want.as_str(), "discriminatory" | "not-public" | "review") {
                 let got = access::read(&statement).class;
