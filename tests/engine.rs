@@ -433,3 +433,42 @@ fn the_library_audits_arrow_batches_and_gets_the_cli_report() {
         assert_eq!(lib, cli, "--max-findings {max}");
     }
 }
+
+#[test]
+fn partial_bytes_that_disagree_on_lengths_do_not_panic() {
+    // A partial of a 3-manifest auditor merged into one of a 1-manifest auditor, both ways, and
+    // observed further: lengths are reconciled, never indexed past.
+    let col = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let b = common::batch(vec![("license", col(vec!["MIT"])), ("url", col(vec!["https://e.org/1"]))]);
+    let three =
+        Auditor::new(&Config::default(), &Settings::default(), vec!["a".into(), "b".into(), "c".into()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    let one = Auditor::new(&Config::default(), &Settings::default(), vec!["a".into()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut big = three.partial();
+    three.observe(&mut big, &b, Origin { manifest: 2, first_row: 1 }).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = big.to_bytes().unwrap_or_else(|e| panic!("{e}"));
+    let mut small = one.partial();
+    small
+        .merge(Partial::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    one.observe(&mut small, &b, Origin { manifest: 0, first_row: 2 }).unwrap_or_else(|e| panic!("{e}"));
+    let mut other = Partial::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    other.merge(one.partial()).unwrap_or_else(|e| panic!("{e}"));
+    let report = one.finish(small).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.summary.items, 2);
+}
+
+#[test]
+fn a_one_line_package_search_with_trailing_blank_lines_is_one_document() {
+    let dir = tempdir();
+    let pkg = |i: u32| {
+        serde_json::json!({"id": format!("p{i}"), "license_id": "cc-by-4.0", "license_title": "x",
+        "resources": [{"id": format!("r{i}"), "url": format!("https://d.example.org/{i}")}]})
+    };
+    let search = serde_json::json!({"help": "x", "success": true, "result": {"count": 2, "results": [pkg(1), pkg(2)]}});
+    let path = write(dir.path(), "search.json", format!("{search}\n\n\n"));
+    let json = dpg_audit(&["audit", "--quiet", "--format", "json", p(&path)]).json();
+    assert_eq!(json["summary"]["datasets"], 2, "{}", json["summary"]);
+    assert_eq!(json["summary"]["pass"], 2);
+}

@@ -408,10 +408,31 @@ impl Partial {
     }
 
     /// Counts the AI-system parts a batch's rows say they are.
+    /// Each distinct value is read once (a component column holds a handful); a run of one
+    /// value costs a comparison per row.
     fn tally_components(&mut self, column: &TextColumn, n: usize) {
         self.component_column = true;
+        let mut last: Option<(&str, Option<Component>)> = None;
         for i in 0..n {
-            if let Some(c) = column.get(i).and_then(Component::parse) {
+            let Some(v) = column.get(i) else { continue };
+            let c = match last {
+                Some((prev, c)) if prev == v => c,
+                _ => {
+                    let c = match self.component_memo.get(v) {
+                        Some(c) => *c,
+                        None => {
+                            let c = Component::parse(v);
+                            if self.component_memo.len() < LOCAL_CACHE_CAP {
+                                self.component_memo.insert(v.to_string(), c);
+                            }
+                            c
+                        }
+                    };
+                    last = Some((v, c));
+                    c
+                }
+            };
+            if let Some(c) = c {
                 self.components[c as usize] += 1;
             }
         }

@@ -377,6 +377,8 @@ pub struct Partial {
     pub(crate) row_slots: [Vec<u32>; 2],
     /// The next finding kind to hand out (see [`Partial::new_kinds`]).
     pub(crate) next_kind: u64,
+    /// AI systems: component values already read.
+    pub(crate) component_memo: FxHashMap<String, Option<crate::policy::Component>>,
 }
 
 impl std::fmt::Debug for Partial {
@@ -480,10 +482,10 @@ impl Partial {
     pub fn merge(&mut self, mut other: Partial) -> Result<()> {
         self.settle();
         other.settle();
-        if other.rows.len() > self.rows.len() {
-            self.rows.resize(other.rows.len(), 0);
-            self.has_url.resize(other.rows.len(), false);
-        }
+        // Bytes from elsewhere may disagree on lengths: never index past either.
+        let manifests = self.rows.len().max(other.rows.len()).max(other.has_url.len());
+        self.rows.resize(manifests, 0);
+        self.has_url.resize(manifests, false);
         for (i, n) in other.rows.iter().enumerate() {
             self.rows[i] += n;
         }
@@ -587,6 +589,8 @@ impl Partial {
         let mut p = Partial::new(frozen.rows.len(), frozen.max_findings);
         p.rows = frozen.rows;
         p.has_url = frozen.has_url;
+        // One flag per manifest, whatever the bytes say.
+        p.has_url.resize(p.rows.len(), false);
         p.items_with_errors = frozen.items_with_errors;
         p.components = frozen.components;
         p.component_column = frozen.component_column;

@@ -26,6 +26,14 @@ pub fn url_invalid(url: &str, p: UrlProblem) -> (String, String) {
     (format!("access URL `{shown}` {}", p.describe()), shown)
 }
 
+/// The severity of a rule's finding when the rule could not be checked (a column is missing): a
+/// warning, unless the profile makes the rule milder or sets a severity of its own for it (a
+/// stricter profile then counts the unknown as much as the failure).
+fn not_checkable(rule: Rule, profile: &Profile) -> Severity {
+    let set = profile.severity(rule);
+    if set != rule.default_severity() || set < Severity::Warning { set } else { Severity::Warning }
+}
+
 /// Group key and message of `duplicate-item-id`.
 pub const DUPLICATE_KEY: &str = "repeated id";
 pub const DUPLICATE_GROUP: &str = "the same id is on more than one row";
@@ -42,10 +50,7 @@ pub fn duplicate(id: &str, first_row: u64, first_manifest: &str) -> (String, Str
 /// `access-location-missing` milder, or sets a severity for it that is not the rule's default (a
 /// stricter profile then makes the unknown location count as much as a missing one).
 pub fn no_url_column(manifest: &str, profile: &Profile) -> (&'static str, String, Severity) {
-    let rule = Rule::AccessLocationMissing;
-    let set = profile.severity(rule);
-    let severity =
-        if set != rule.default_severity() || set < Severity::Warning { set } else { Severity::Warning };
+    let severity = not_checkable(Rule::AccessLocationMissing, profile);
     (
         "no url column",
         format!(
@@ -67,9 +72,7 @@ pub fn ai_components(
     use super::Component;
     let rule = Rule::AiComponentMissing;
     if !column {
-        let set = profile.severity(rule);
-        let severity =
-            if set != rule.default_severity() || set < Severity::Warning { set } else { Severity::Warning };
+        let severity = not_checkable(rule, profile);
         return Some((
             "no component column",
             "no component column: an AI system's model weights, training code and training data cannot be told apart, so it cannot be shown that all three are present and open (map one with --column component=NAME)".to_string(),

@@ -55,7 +55,8 @@ impl Component {
             .collect();
         let words: Vec<&str> = folded.split_whitespace().collect();
         let last = *words.last()?;
-        let is = |options: &[&str]| options.contains(&last) || options.contains(&words.join(" ").as_str());
+        let whole = words.join(" ");
+        let is = |options: &[&str]| options.contains(&last) || options.contains(&whole.as_str());
         if is(&["code", "software", "source", "sourcecode", "scripts", "training code", "source code"]) {
             Some(Component::Code)
         } else if is(&["data", "dataset", "datasets", "corpus", "training data", "training dataset"]) {

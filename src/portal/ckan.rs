@@ -155,8 +155,9 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
     reader.read_until(b'\n', &mut first).map_err(|e| Error::io(path, &e))?;
     let first_is_value = serde_json::from_slice::<serde::de::IgnoredAny>(&first).is_ok();
     let more = {
+        // Trailing blank lines after a one-line document are not more JSON Lines.
         let rest = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
-        !rest.is_empty()
+        rest.iter().any(|b| !b.is_ascii_whitespace())
     };
     if first_is_value && more {
         let mut position = 0usize;
