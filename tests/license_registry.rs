@@ -3,8 +3,9 @@
 //!
 //! Provenance of the evaluation data: every SPDX id, full name and reference URL comes from
 //! `spdx-licenses.tsv` (npm spdx-license-list / spdx-license-ids, SPDX License List 3.28), every
-//! ScanCode key from `scancode-keys.tsv` (PyPI license-expression 30.4.4, ScanCode LicenseDB
-//! index for SPDX list 3.27). Nothing here is written per row by hand except the placeholder,
+//! ScanCode key, name, short name and address from `scancode-licenses.tsv` (PyPI
+//! scancode-toolkit 32.5.0), every gnu.org license-list anchor from `fsf-licenses.tsv`
+//! (spdx/fsf-api). Nothing here is written per row by hand except the placeholder,
 //! rights and prose sets, whose sources are named beside them.
 //!
 //! Scoring: *right* is the expected expression (or, where the registry itself gives one string
@@ -269,6 +270,173 @@ fn eval_osi_urls() {
             &[want],
             false,
         );
+    }
+    s.assert(0.95);
+}
+
+/// The folded key of a phrase, to group registry names that read the same.
+fn key(s: &str) -> String {
+    vocab::key_of(s)
+}
+
+/// ScanCode names where the label ScanCode gives looks wrong, or another table reviewed here
+/// names the same license: (name, the answer kept, why).
+const NAME_DISAGREEMENTS: &[(&str, &str, &str)] = &[
+    (
+        "Hippocratic License v3.0",
+        "Hippocratic-3.0-core",
+        "SPDX lists the 3.0 core text under this name; ScanCode's key predates it",
+    ),
+    (
+        "Net SNMP License",
+        "LicenseRef-scancode-net-snmp",
+        "SPDX deprecated Net-SNMP without one replacement; ScanCode's key is the license",
+    ),
+    (
+        "Talis Community License",
+        "LicenseRef-OD-Talis",
+        "the Open Definition vocabulary (reviewed) names the same license LicenseRef-OD-Talis",
+    ),
+    (
+        "The Talis Community License",
+        "LicenseRef-OD-Talis",
+        "the Open Definition vocabulary (reviewed) names the same license LicenseRef-OD-Talis",
+    ),
+];
+
+/// Every ScanCode name and short name of a usable, non-generic key ("BSD New", "Apache 2.0",
+/// "GNU General Public License 2.0 or later"). Where several keys' names read the same, any of
+/// their expressions is right (ambiguous among them too). A name that is also an SPDX id or name
+/// for another license is read as SPDX reads it: listed, not scored.
+#[test]
+fn eval_scancode_names() {
+    let rows: Vec<_> = registry::scancode_rows().iter().filter(|r| !r.generic).collect();
+    let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &rows {
+        for n in [r.short_name, r.name] {
+            let v = by_key.entry(key(n)).or_default();
+            if !v.contains(&r.expression) {
+                v.push(r.expression.clone());
+            }
+        }
+    }
+    // What the SPDX list itself calls each folded id and full name: where ScanCode's name is
+    // SPDX's id or name of a license (ScanCode's key predating the SPDX id, "MVT License 1.1",
+    // or the registries disagreeing, "CMU License"), the SPDX list decides.
+    let mut spdx_says: HashMap<String, String> = HashMap::new();
+    for r in registry::spdx_rows() {
+        if let Some(c) = current(r.id) {
+            spdx_says.entry(key(r.id)).or_insert(c.clone());
+            spdx_says.entry(key(r.name)).or_insert(c);
+        }
+    }
+    let mut s = Score::new("ScanCode names and short names");
+    let mut seen = std::collections::HashSet::new();
+    let mut spdx_reads = Vec::new();
+    for r in &rows {
+        for n in [r.short_name, r.name] {
+            if n.is_empty() || !seen.insert(n) {
+                continue;
+            }
+            let mut ok = by_key[&key(n)].clone();
+            if let Some(spdx) = spdx_says.get(&key(n))
+                && !ok.contains(spdx)
+            {
+                spdx_reads.push(format!("{n:?}: ScanCode {ok:?}, SPDX {spdx}"));
+                ok = vec![spdx.clone()];
+            }
+            if let Some((_, answer, why)) = NAME_DISAGREEMENTS.iter().find(|(name, _, _)| *name == n) {
+                println!("reviewed: {n:?} -> {answer} ({why})");
+                ok = vec![answer.to_string()];
+            }
+            s.check(n, &ok, ok.len() > 1);
+        }
+    }
+    println!(
+        "ScanCode names the SPDX list reads as another id ({}):\n  {}",
+        spdx_reads.len(),
+        spdx_reads.join("\n  ")
+    );
+    s.assert(0.95);
+}
+
+/// Every license address ScanCode records (text, OSI and other URLs) for a usable, non-generic
+/// key. Many are not license pages (a project's home page, a search, a vendor's site): the
+/// normalizer must not name a license for those, so a miss is expected there and only confident
+/// errors count against an address. Addresses several keys share are right when ambiguous.
+#[test]
+fn eval_scancode_urls() {
+    let rows: Vec<_> = registry::scancode_rows().iter().filter(|r| !r.generic).collect();
+    let mut by_url: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &rows {
+        for u in &r.urls {
+            if let Some(k) = url::canonical(u) {
+                let v = by_url.entry(k).or_default();
+                if !v.contains(&r.expression) {
+                    v.push(r.expression.clone());
+                }
+            }
+        }
+    }
+    // Where the SPDX list gives the address (its reference URL), the SPDX list decides.
+    let mut spdx_url: HashMap<String, Vec<String>> = HashMap::new();
+    for r in registry::spdx_rows() {
+        if let (Some(c), Some(k)) = (current(r.id), url::canonical(r.url)) {
+            spdx_url.entry(k).or_default().push(c);
+        }
+    }
+    let mut s = Score::new("ScanCode license addresses");
+    let mut seen = std::collections::HashSet::new();
+    for r in &rows {
+        for u in &r.urls {
+            let Some(k) = url::canonical(u) else { continue };
+            if seen.insert(k.clone()) {
+                let mut ok = by_url[&k].clone();
+                ok.extend(spdx_url.get(&k).cloned().unwrap_or_default());
+                // A Creative Commons port is `LicenseRef-CC-BY-2.0-UK` here and
+                // `LicenseRef-scancode-cc-by-2.0-uk` in ScanCode: one license, two names.
+                for e in ok.clone() {
+                    if let Some(cc) = e.strip_prefix("LicenseRef-scancode-cc-") {
+                        ok.push(format!("LicenseRef-CC-{}", cc.to_ascii_uppercase()));
+                    }
+                }
+                s.check(u, &ok, true);
+            }
+        }
+    }
+    println!("{}", s.report());
+    // Many addresses ScanCode records are not license pages (home pages, searches, downloads):
+    // those must stay unknown, so the rate is far from 100% by design. What must not happen is a
+    // license named that the address does not give. Known disagreements left (each a steward's
+    // page that ScanCode files under a derived license: mozilla.org/MPL/1.1 for Komodo Edit,
+    // dated Info-ZIP archives): at most 0.5% confident errors. The rate floor (measured 66%)
+    // guards the canonicalization and the index against regressions.
+    let errors = s.wrong.len() as f64 / s.total as f64;
+    assert!(errors < 0.005, "{} confident errors:\n{}", s.wrong.len(), s.wrong.join("\n"));
+    assert!(s.rate() > 0.64, "{}", s.report());
+}
+
+/// Every gnu.org `license-list.html#<anchor>` the FSF gives a license with SPDX ids. A version
+/// without "only" or "or later" reads as the bare id does (GPLv3: GPL-3.0-only); ids that are
+/// different licenses are ambiguous among them.
+#[test]
+fn eval_fsf_anchors() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/normalize/generated/fsf-licenses.tsv"
+    ))
+    .expect("fsf-licenses.tsv");
+    let mut s = Score::new("gnu.org license-list anchors");
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let ids: Vec<String> = cols[2].split(' ').filter_map(current).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        for uri in cols[3].split(' ').filter(|u| u.contains("license-list.html#")) {
+            s.check(uri, &ids, true);
+            s.check(&uri.replacen("https://www.", "http://", 1), &ids, true);
+        }
     }
     s.assert(0.95);
 }
@@ -547,13 +715,28 @@ fn generated_tables_record_the_pinned_sources() {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         text.lines().take_while(|l| l.starts_with('#')).collect::<Vec<_>>().join("\n")
     };
-    let spdx = header("spdx-licenses.tsv");
-    let scancode = header("scancode-keys.tsv");
-    for (h, file) in [(&spdx, "spdx-licenses.tsv"), (&scancode, "scancode-keys.tsv")] {
-        assert!(h.contains("GENERATED by scripts/update-license-data"), "{file}");
-        assert!(h.contains("licence:"), "{file} records no licence");
+    let files = ["spdx-licenses.tsv", "scancode-licenses.tsv", "fsf-licenses.tsv", "od-licenses.tsv"];
+    let h: HashMap<&str, String> = files.iter().map(|f| (*f, header(f))).collect();
+    for file in files {
+        assert!(h[file].contains("GENERATED by scripts/update-license-data"), "{file}");
+        assert!(h[file].contains("licence:"), "{file} records no licence");
     }
+    let spdx = &h["spdx-licenses.tsv"];
     assert!(spdx.contains(&format!("spdx-license-list {}", pin("spdx-license-list"))), "{spdx}");
     assert!(spdx.contains(&format!("spdx-license-ids {}", pin("spdx-license-ids"))), "{spdx}");
-    assert!(scancode.contains(&format!("license-expression {}", pin("license-expression"))), "{scancode}");
+    let scancode = &h["scancode-licenses.tsv"];
+    assert!(scancode.contains(&format!("scancode-toolkit {}", pin("scancode-toolkit"))), "{scancode}");
+    // GitHub sources are pinned by commit: `"name": ("owner/repo", "<commit>", "<path>")`.
+    let git_pin = |name: &str| -> (String, String) {
+        let line = script
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("\"{name}\": (")))
+            .unwrap_or_else(|| panic!("no GitHub pin for {name}"));
+        let parts: Vec<&str> = line.split('"').collect();
+        (parts[3].to_string(), parts[5].to_string())
+    };
+    for (name, file) in [("fsf-api", "fsf-licenses.tsv"), ("od-register", "od-licenses.tsv")] {
+        let (repo, commit) = git_pin(name);
+        assert!(h[file].contains(&format!("github.com/{repo} at {commit}")), "{file}: {}", h[file]);
+    }
 }

@@ -63,7 +63,7 @@ pub struct Normalized {
     /// spacing), `spdx-expression`, `spdx-name` (an SPDX full name), `url`, `cc-name` (the
     /// Creative Commons grammar), `cc-code` (Openverse codes), the file name of the table under
     /// `rules/normalize/` that holds the spelling (`vocab-ckan-od.tsv`, `families.tsv`,
-    /// `scancode-keys.tsv`, ...), `list`, `conjunction` ("A and B" between identified parts),
+    /// `scancode-licenses.tsv`, `fsf-licenses.tsv`, `od-licenses.tsv`, ...), `list`, `conjunction` ("A and B" between identified parts),
     /// `prose`, `modifier`, `placeholder`, `empty`, `too-long`, `none`.
     pub via: &'static str,
     /// Deprecated SPDX ids the statement used, with their canonical replacement (empty when the

@@ -112,6 +112,10 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
         "opensource.org" if matches!(seg(0), "licenses" | "license") && !seg(1).is_empty() => {
             spdx_page(seg(1)).or_else(|| code(strip_ext(seg(1))))
         }
+        // The FSF's list names each license by an anchor (license-list.html#ModifiedBSD).
+        "gnu.org" if seg(0) == "licenses" && strip_ext(seg(1)).eq_ignore_ascii_case("license-list") => {
+            url.split_once('#').and_then(|(_, anchor)| super::registry::fsf_anchor(anchor.trim()))
+        }
         "gnu.org" if seg(0) == "licenses" => a.segments.last().and_then(|last| code(strip_ext(last))),
         "apache.org" if seg(0) == "licenses" => {
             let v = strip_ext(seg(1)).to_ascii_lowercase();
@@ -185,6 +189,12 @@ fn mozilla(segs: &[&str]) -> Option<Resolution> {
     let v = next.trim_start_matches(|c: char| !c.is_ascii_digit());
     if v.is_empty() {
         return None;
+    }
+    // The folder also holds the Netscape Public License (MPL/NPL-1.1.html): the page's own name
+    // decides, and only a version or `MPL-<version>` is the MPL.
+    let name = &next[..next.len() - v.len()];
+    if !(name.is_empty() || name.eq_ignore_ascii_case("mpl-") || name.eq_ignore_ascii_case("mpl")) {
+        return code(next);
     }
     code(&format!("mpl {v}"))
 }

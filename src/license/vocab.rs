@@ -102,6 +102,9 @@ pub struct Index {
     problems: Vec<String>,
     /// ScanCode keys whose folded key an earlier table already claims with another result.
     shadowed: Vec<String>,
+    /// Registry names (ScanCode, FSF, Open Definition) left out: an earlier table claims the
+    /// same key with another result, or two registry names fold to one key with different results.
+    names_left_out: Vec<String>,
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(build);
@@ -124,6 +127,11 @@ pub fn conflicts() -> &'static [String] {
 /// ScanCode keys an earlier table claims with another result (the earlier table won).
 pub fn shadowed() -> &'static [String] {
     &INDEX.shadowed
+}
+
+/// Registry names left out, with the reason (reviewed by tests/license_registry.rs).
+pub fn names_left_out() -> &'static [String] {
+    &INDEX.names_left_out
 }
 
 /// Table rows that could not be used (bad syntax, unknown SPDX id): must stay empty.
@@ -219,6 +227,7 @@ fn build() -> Index {
             conflicts: Vec::new(),
             problems: Vec::new(),
             shadowed: Vec::new(),
+            names_left_out: Vec::new(),
         },
     };
     for line in PLACEHOLDERS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
@@ -233,7 +242,46 @@ fn build() -> Index {
     load_spdx(&mut b);
     load_families(&mut b);
     load_scancode(&mut b);
+    load_registry_names(&mut b);
     b.idx
+}
+
+/// The registries' license names and short names ("BSD New", "Eclipse Public License (EPL) 2.0",
+/// the FSF's "Modified BSD license", Open Definition titles and legacy ids), each a whole-statement
+/// spelling. Loaded last: a key an earlier table claims keeps its result, and a key two registry
+/// names give different results is left out (both listed in [`names_left_out`]).
+fn load_registry_names(b: &mut Builder) {
+    let mut by_key: FastMap<String, (Resolution, &'static str, &'static str)> = FastMap::default();
+    let mut split: FastSet<String> = FastSet::default();
+    for n in super::registry::names() {
+        let key = key_of(n.name);
+        if key.is_empty() || split.contains(&key) {
+            continue;
+        }
+        match by_key.get(&key) {
+            Some((res, _, first)) if *res != n.res => {
+                b.idx.names_left_out.push(format!("{:?} and {first:?}: one key, different results", n.name));
+                by_key.remove(&key);
+                split.insert(key);
+            }
+            Some(_) => {}
+            None => {
+                by_key.insert(key, (n.res.clone(), n.via, n.name));
+            }
+        }
+    }
+    let mut keys: Vec<_> = by_key.into_iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, (res, via, name)) in keys {
+        match b.idx.keys.get(&*key) {
+            Some(old) if old.res != res => b.idx.names_left_out.push(format!(
+                "{name:?}: kept {:?} ({}), the registry says {res:?} ({via})",
+                old.res, old.via
+            )),
+            Some(_) => {}
+            None => b.insert(key, Entry { res, via, scope: Scope::Strict }),
+        }
+    }
 }
 
 /// ScanCode LicenseDB keys (generated table): each key, folded, is a whole-statement spelling of
@@ -251,7 +299,7 @@ fn load_scancode(b: &mut Builder) {
                 ));
             }
             Some(_) => {}
-            None => b.insert(key, Entry { res, via: "scancode-keys.tsv", scope: Scope::Strict }),
+            None => b.insert(key, Entry { res, via: "scancode-licenses.tsv", scope: Scope::Strict }),
         }
     }
 }
