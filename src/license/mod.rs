@@ -130,6 +130,14 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     if !(0..toks.len()).any(|i| toks.is_term(i) || toks.toks[i].kind == cleanup::Kind::Url) {
         return Normalized::none(Status::Missing, "placeholder");
     }
+    // A Markdown link whose text says no license is given ("[More Information Needed](...)",
+    // the Hugging Face card template) is that placeholder: its target is a help page.
+    if let Some((text, target)) = markdown_link(raw.trim())
+        && normalize_inner(text, false).status == Status::Missing
+        && !matches!(url::parse_url(target), Some(Resolution::License(_) | Resolution::Ambiguous(_)))
+    {
+        return Normalized::none(Status::Missing, "placeholder");
+    }
     if toks.len() == 1 && toks.toks[0].kind == cleanup::Kind::Url {
         let res = url::parse_url(toks.get(0)).unwrap_or(Resolution::Unrecognized);
         return Normalized::from_resolution(res, "url");
@@ -146,6 +154,23 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     }
     if !has_url && is_placeholder_phrase(&toks) {
         return Normalized::none(Status::Missing, "placeholder");
+    }
+    if let Some(n) = with_exception(&cleaned) {
+        return n;
+    }
+    // "MIT/X", "GPL-2+/X11": a slash between names the id layer did not read as `A OR B` is read
+    // as "or" between parts, so that a part it cannot identify is never dropped (ambiguous).
+    // Only a slash between two words ("X / Y" with spaces restates one name in two languages:
+    // "Licence Ouverte 2.0 / Open Licence 2.0").
+    if lists
+        && !has_url
+        && cleaned.contains('/')
+        && cleaned.matches('/').count() <= 4
+        && !cleaned.contains(" /")
+        && !cleaned.contains("/ ")
+        && let Some(n) = conjunction(&cleaned.replace('/', " or "))
+    {
+        return n;
     }
     // "A and B" / "A or B": a statement the scanner reads as one name stands; otherwise the parts
     // are read one by one, so that no part is dropped ("LGPL-2+ and TCL"). Before the list
@@ -208,6 +233,45 @@ fn restated(t: &cleanup::Tokens) -> Option<Normalized> {
     consistent.then(|| Normalized::from_resolution(outer_entry.res.clone(), outer_entry.via))
 }
 
+/// `[text](target)` as the whole statement.
+fn markdown_link(s: &str) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix('[')?;
+    let (text, rest) = rest.split_once("](")?;
+    let target = rest.strip_suffix(')')?;
+    (!text.contains(']') && !target.contains(char::is_whitespace)).then_some((text, target))
+}
+
+/// "GNU GPL v2 with classpath exception", "Apache 2.0 with the LLVM exception": one license the
+/// layers identify, then "with" and an exception SPDX lists, by id or by a registry's name of it
+/// ([`registry::exception`]) -> `LICENSE WITH EXCEPTION`. Nothing else: a left side that is not one
+/// identified license, or words after "with" that are not an exception ("with restrictions"),
+/// leave the statement to the other layers.
+fn with_exception(cleaned: &str) -> Option<Normalized> {
+    // Byte offsets of the lower-cased copy are those of `cleaned` (ASCII folding only).
+    let pos = cleaned.to_ascii_lowercase().rfind(" with ")?;
+    // Debian writes "<id> exception" ("with Linux-syscall-note exception"): the id alone, too.
+    let key = vocab::key_of(cleaned.get(pos + 6..)?);
+    let exception = registry::exception(&key)
+        .or_else(|| key.strip_suffix(" exception").and_then(registry::exception))?;
+    let left = normalize_inner(cleaned.get(..pos)?, false);
+    if !matches!(left.status, Status::Exact | Status::Normalized) {
+        return None;
+    }
+    let license = left.expression?;
+    if license.contains(' ') {
+        return None;
+    }
+    let out = format!("{license} WITH {exception}");
+    spdx::Expression::parse_mode(&out, spdx::ParseMode::STRICT).ok()?;
+    Some(Normalized {
+        expression: Some(out),
+        status: Status::Normalized,
+        candidates: Vec::new(),
+        via: "exception",
+        deprecated: left.deprecated,
+    })
+}
+
 /// Words that join the parts of an explicit conjunction, with the SPDX operator they mean.
 const CONJUNCTIONS: &[(&str, &str)] = &[
     ("and", "AND"),
@@ -241,6 +305,8 @@ const NO_INFO_WORDS: &[&str] = &[
     "needed",
     "required",
     "more",
+    "needs",
+    "need",
     "yet",
     "known",
     "unknown",
@@ -283,7 +349,7 @@ const NO_INFO_WORDS: &[&str] = &[
     "any",
 ];
 const NO_INFO_CUE: &[&str] =
-    &["no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "missing", "pending", "na", "n"];
+    &["no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "needs", "missing", "pending", "na", "n"];
 
 /// One-word placeholders whose misspellings are also placeholders ("unkown", "unknwon").
 const PLACEHOLDER_WORDS: &[&str] = &["unknown", "unspecified", "undefined", "unclear"];
@@ -408,7 +474,8 @@ fn conjunction(cleaned: &str) -> Option<Normalized> {
                 out.push_str(ops[0]);
                 out.push(' ');
             }
-            if e.contains(' ') {
+            // WITH binds tighter than AND / OR: only a compound part needs brackets.
+            if e.contains(" AND ") || e.contains(" OR ") {
                 out.push('(');
                 out.push_str(e);
                 out.push(')');

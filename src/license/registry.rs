@@ -71,6 +71,8 @@ struct Registry {
     anchors: FastMap<String, Vec<String>>,
     /// Names and short names from the registries, for the key index.
     names: Vec<Name>,
+    /// Folded exception name -> its SPDX exception id (`None`: the name is several exceptions').
+    exceptions: FastMap<String, Option<&'static str>>,
     problems: Vec<String>,
     /// ScanCode rows left out, with the reason (an SPDX key the list does not have, an
     /// exception, a deprecated key, a category that names no license).
@@ -117,6 +119,14 @@ pub fn fsf_anchor(anchor: &str) -> Option<Resolution> {
     })
 }
 
+/// The SPDX exception a folded name stands for ([`super::vocab::key_of`]: "classpath exception 2.0",
+/// "llvm exception", "gcc runtime library exception 3.1"): from the SPDX exception ids, the ids
+/// without their version where one exception has that stem, and ScanCode's names of exceptions
+/// that SPDX lists. `None` when unknown or when the name is several exceptions'.
+pub fn exception(key: &str) -> Option<&'static str> {
+    REGISTRY.exceptions.get(key).copied().flatten()
+}
+
 /// The registries' names and short names (ScanCode, FSF, Open Definition titles and ids).
 pub fn names() -> &'static [Name] {
     &REGISTRY.names
@@ -145,6 +155,7 @@ fn build() -> Registry {
         other_urls: FastMap::default(),
         anchors: FastMap::default(),
         names: Vec::new(),
+        exceptions: FastMap::default(),
         problems: Vec::new(),
         skipped: 0,
     };
@@ -169,6 +180,13 @@ fn build() -> Registry {
             r.problems.push(format!("scancode-licenses.tsv:{n}: expected 9 columns"));
             continue;
         };
+        if exception == "exception" && deprecated != "deprecated" {
+            if let Some(id) = spdx::exception_id(spdx_key) {
+                for n in [key, short_name, name] {
+                    add_exception(&mut r.exceptions, n, id.name);
+                }
+            }
+        }
         if exception == "exception" || deprecated == "deprecated" || SKIP_CATEGORIES.contains(&category) {
             r.skipped += 1;
             continue;
@@ -199,6 +217,29 @@ fn build() -> Registry {
             }
         }
         r.scancode.push(ScancodeRow { key, expression, generic, short_name, name, urls });
+    }
+    // SPDX's own exception ids, and each id's stem without a trailing version ("Classpath
+    // exception" for Classpath-exception-2.0) where only one exception has that stem.
+    let mut stems: FastMap<String, Option<&'static str>> = FastMap::default();
+    for e in spdx::identifiers::EXCEPTIONS {
+        let Some(id) = spdx::exception_id(e.name) else { continue };
+        if id.is_deprecated() {
+            continue;
+        }
+        add_exception(&mut r.exceptions, id.name, id.name);
+        let key = super::vocab::key_of(id.name);
+        if let Some((stem, last)) = key.rsplit_once(' ')
+            && last.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            stems.entry(stem.to_string()).and_modify(|v| *v = None).or_insert(Some(id.name));
+            // The version before the word, as Debian writes it: "Bison-2.2 exception".
+            if let Some(name) = stem.strip_suffix(" exception") {
+                add_exception(&mut r.exceptions, &format!("{name} {last} exception"), id.name);
+            }
+        }
+    }
+    for (stem, id) in stems {
+        r.exceptions.entry(stem).or_insert(id);
     }
     for (n, cols) in rows(FSF_TSV) {
         let [_id, name, spdx_ids, uris, _tags] = cols[..] else {
@@ -259,6 +300,14 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = (usize, Vec<&'static str>)> {
         .enumerate()
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
         .map(|(n, l)| (n + 1, l.split('\t').collect()))
+}
+
+fn add_exception(index: &mut FastMap<String, Option<&'static str>>, name: &str, id: &'static str) {
+    let key = super::vocab::key_of(name);
+    if key.is_empty() {
+        return;
+    }
+    index.entry(key).and_modify(|v| if *v != Some(id) { *v = None }).or_insert(Some(id));
 }
 
 fn add_url(index: &mut FastMap<String, Vec<String>>, url: &str, expression: &str) {

@@ -80,7 +80,10 @@ pub fn split(url: &str) -> Option<Address<'_>> {
 
 /// Identifies the license a URL names. `None` when the string is not a URL at all.
 pub fn parse_url(url: &str) -> Option<Resolution> {
-    let a = split(url)?;
+    let Some(a) = split(url) else {
+        // "http://unknown-license": a placeholder written as an address (no host at all).
+        return placeholder_address(url);
+    };
     // An archived copy (web.archive.org/web/<timestamp>/<address>) names what its address names.
     if matches!(a.host.as_str(), "web.archive.org" | "wayback.archive.org")
         && let Some(p) = url.find("/web/")
@@ -104,6 +107,10 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
         "publications.europa.eu" | "data.europa.eu" => {
             let pos = a.segments.iter().position(|s| s.eq_ignore_ascii_case("licence"));
             pos.and_then(|p| a.segments.get(p + 1)).and_then(|c| code(c))
+        }
+        // The vocabulary's dated page names each licence by an anchor (20210721.html#dl-by-de/2.0).
+        "dcat-ap.de" if seg(0) == "def" && seg(1) == "licenses" && url.contains('#') => {
+            url.split_once('#').and_then(|(_, anchor)| code(anchor.trim()))
         }
         "dcat-ap.de" if seg(0) == "def" && seg(1) == "licenses" && a.segments.len() > 2 => {
             code(&a.segments[2..].join("/"))
@@ -149,7 +156,22 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
     // The grammars above know a steward's address forms; the registry index knows every
     // reference URL the SPDX list gives (one address, one id; shared by several: ambiguous).
     let r = r.or_else(|| canonical(url).and_then(|k| super::registry::url_lookup(&k)));
+    // A page named as a placeholder ("unknown-license") on some host.
+    let r = r.or_else(|| {
+        let last = a.segments.last()?;
+        last.to_ascii_lowercase().contains("licen").then(|| placeholder_address(url)).flatten()
+    });
     Some(r.unwrap_or(Resolution::Unrecognized))
+}
+
+/// An address that only says no license is known: `http://unknown-license`,
+/// `project-open-data.cio.gov/unknown-license/` (the DCAT-US placeholder).
+fn placeholder_address(url: &str) -> Option<Resolution> {
+    let s = url.trim();
+    let rest = s.find("://").map_or(s, |p| &s[p + 3..]);
+    let last = rest.trim_end_matches('/').rsplit('/').next()?;
+    let e = super::vocab::lookup(&super::vocab::key_of(last))?;
+    matches!(e.res, Resolution::Missing).then_some(Resolution::Missing)
 }
 
 /// The canonical form of a license address, the key of the registry URL index: no scheme, no
