@@ -251,8 +251,8 @@ fn with_exception(cleaned: &str) -> Option<Normalized> {
     let pos = cleaned.to_ascii_lowercase().rfind(" with ")?;
     // Debian writes "<id> exception" ("with Linux-syscall-note exception"): the id alone, too.
     let key = vocab::key_of(cleaned.get(pos + 6..)?);
-    let exception = registry::exception(&key)
-        .or_else(|| key.strip_suffix(" exception").and_then(registry::exception))?;
+    let exception =
+        registry::exception(&key).or_else(|| key.strip_suffix(" exception").and_then(registry::exception))?;
     let left = normalize_inner(cleaned.get(..pos)?, false);
     if !matches!(left.status, Status::Exact | Status::Normalized) {
         return None;
@@ -348,8 +348,9 @@ const NO_INFO_WORDS: &[&str] = &[
     "set",
     "any",
 ];
-const NO_INFO_CUE: &[&str] =
-    &["no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "needs", "missing", "pending", "na", "n"];
+const NO_INFO_CUE: &[&str] = &[
+    "no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "needs", "missing", "pending", "na", "n",
+];
 
 /// One-word placeholders whose misspellings are also placeholders ("unkown", "unknwon").
 const PLACEHOLDER_WORDS: &[&str] = &["unknown", "unspecified", "undefined", "unclear"];

@@ -307,7 +307,14 @@ fn add_exception(index: &mut FastMap<String, Option<&'static str>>, name: &str, 
     if key.is_empty() {
         return;
     }
-    index.entry(key).and_modify(|v| if *v != Some(id) { *v = None }).or_insert(Some(id));
+    index
+        .entry(key)
+        .and_modify(|v| {
+            if *v != Some(id) {
+                *v = None
+            }
+        })
+        .or_insert(Some(id));
 }
 
 fn add_url(index: &mut FastMap<String, Vec<String>>, url: &str, expression: &str) {

@@ -288,9 +288,25 @@ fn load_registry_names(b: &mut Builder) {
 /// its SPDX key. Loaded last: a key the hand-reviewed tables or the SPDX list already claim keeps
 /// that result (such keys are listed in [`shadowed`], reviewed by tests/license_registry.rs).
 fn load_scancode(b: &mut Builder) {
+    // Folded SPDX ids by their first word(s), to see when a ScanCode key is only a family's stem.
+    let spdx_keys: Vec<(String, String)> = spdx_ids::all_ids()
+        .filter(|id| !id.is_deprecated())
+        .map(|id| (key_of(id.name), id.name.to_string()))
+        .collect();
     for row in super::registry::scancode_rows() {
         let key = key_of(row.key);
-        let res = Resolution::License(row.expression.clone());
+        let mut res = Resolution::License(row.expression.clone());
+        // A key without a version that is the stem of several SPDX ids ("tu-berlin": TU-Berlin-1.0
+        // and -2.0; "unicode", "docbook", "bitstream") names a family, not one license: the
+        // statement is ambiguous between those ids, never ScanCode's pick of one.
+        if !key.bytes().any(|c| c.is_ascii_digit()) {
+            let prefix = format!("{key} ");
+            let family: Vec<String> =
+                spdx_keys.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, id)| id.clone()).collect();
+            if family.len() >= 2 {
+                res = Resolution::Ambiguous(family);
+            }
+        }
         match b.idx.keys.get(&*key) {
             Some(old) if old.res != res => {
                 b.idx.shadowed.push(format!(
