@@ -141,11 +141,26 @@ pub fn problems() -> &'static [String] {
 
 /// The key of a phrase (tokens joined by spaces).
 pub fn key_of(phrase: &str) -> String {
-    let mut t = Tokens::default();
-    tokenize(phrase, &mut t);
-    let mut k = String::new();
-    t.whole_key(&mut k);
-    k
+    thread_local! {
+        // Reused across calls: key_of runs several times per statement.
+        static TOKENS: std::cell::RefCell<Tokens> = std::cell::RefCell::new(Tokens::default());
+    }
+    TOKENS.with(|t| {
+        let mut k = String::with_capacity(phrase.len());
+        match t.try_borrow_mut() {
+            Ok(mut t) => {
+                tokenize(phrase, &mut t);
+                t.whole_key(&mut k);
+            }
+            // Re-entered (never expected): a buffer of its own.
+            Err(_) => {
+                let mut t = Tokens::default();
+                tokenize(phrase, &mut t);
+                t.whole_key(&mut k);
+            }
+        }
+        k
+    })
 }
 
 /// Parses a RESULT column.
