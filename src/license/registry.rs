@@ -180,11 +180,12 @@ fn build() -> Registry {
             r.problems.push(format!("scancode-licenses.tsv:{n}: expected 9 columns"));
             continue;
         };
-        if exception == "exception" && deprecated != "deprecated" {
-            if let Some(id) = spdx::exception_id(spdx_key) {
-                for n in [key, short_name, name] {
-                    add_exception(&mut r.exceptions, n, id.name);
-                }
+        if exception == "exception"
+            && deprecated != "deprecated"
+            && let Some(id) = spdx::exception_id(spdx_key)
+        {
+            for n in [key, short_name, name] {
+                add_exception(&mut r.exceptions, n, id.name);
             }
         }
         if exception == "exception" || deprecated == "deprecated" || SKIP_CATEGORIES.contains(&category) {
