@@ -57,7 +57,7 @@ fn reviewed(row: &Row, answer: &str) -> Option<&'static str> {
         (i, "CC-BY-NC-4.0") if i.starts_with("[cc-4 Attribution-NonCommercial]") => {
             Some("label looks wrong: 'cc-4 Attribution-NonCommercial' names CC BY-NC 4.0")
         }
-        (i, "LicenseRef-scancode-ssleay") if i == "SSLeay" => Some("ScanCode's key for the SSLeay license"),
+        ("SSLeay", "LicenseRef-scancode-ssleay") => Some("ScanCode's key for the SSLeay license"),
         (i, "LicenseRef-GovData-geoNutz-20130319") if i.contains("geonutz") => {
             Some("the dcat-ap.de vocabulary's GeoNutzV entry, named by a LicenseRef")
         }
