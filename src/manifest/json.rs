@@ -15,7 +15,7 @@ use super::{ColumnMap, Field, Manifest, ReadOptions, Unit};
 use crate::error::{Error, Result};
 
 /// How many leading lines are looked at to find the column names of an NDJSON file.
-const DETECT_LINES: usize = 64;
+pub(crate) const DETECT_LINES: usize = 64;
 
 /// Reads a JSON Lines file.
 pub fn read_ndjson(
