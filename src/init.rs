@@ -233,7 +233,10 @@ pub fn config_for(input: &Path) -> Result<String> {
                     let _ = writeln!(out, "{} = {}", field.name(), q(column));
                 }
                 for field in Field::ALL {
-                    if matches!(field, Field::Title | Field::Evidence) || map.columns.contains_key(&field) {
+                    // Title and evidence are not audited; a component column is for AI systems only.
+                    if matches!(field, Field::Title | Field::Evidence | Field::Component)
+                        || map.columns.contains_key(&field)
+                    {
                         continue;
                     }
                     let _ = writeln!(

@@ -3,8 +3,8 @@
 //! must agree apart from the manifest's name: its folder (what `scripts/audit-samples.sh` and
 //! the README run), its CSV, and a Parquet twin of the CSV (made with
 //! `examples/csv_to_parquet.rs`, kept in `tests/fixtures/samples/` so that each sample folder
-//! holds one manifest) placed beside a copy of the sample's config, which is discovered beside
-//! the manifest.
+//! holds one manifest) beside a copy of the sample's config. The config is discovered beside the
+//! manifest.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -161,11 +161,16 @@ fn check_both(exp: &Expected) {
         "{}: the folder and its CSV give different reports",
         exp.dir
     );
-    let twin = tempfile::tempdir().expect("temp dir");
-    let parquet = twin.path().join("items.parquet");
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples").join(exp.dir);
-    std::fs::copy(fixtures.join("items.parquet"), &parquet).expect("copy the Parquet twin");
-    std::fs::copy(sample(exp.dir, "dpg-audit.toml"), twin.path().join("dpg-audit.toml")).expect("copy the config");
+    // The twin's config is a copy of the sample's, found beside it like the sample's own.
+    let read = |p: PathBuf| std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert_eq!(
+        read(fixtures.join("dpg-audit.toml")),
+        read(sample(exp.dir, "dpg-audit.toml")),
+        "{}: the Parquet twin's config differs from the sample's",
+        exp.dir
+    );
+    let parquet = fixtures.join("items.parquet");
     let parquet = check(exp, &parquet);
     assert_eq!(
         without_manifest_name(csv),

@@ -98,8 +98,9 @@ pub struct Collection {
     pub profile: String,
     pub manifests: Vec<String>,
     pub items: u64,
-    /// The collection's name from its config (not part of the JSON report).
-    #[serde(skip)]
+    /// The collection's name from its config (or the dataset's, for portal metadata); absent
+    /// when neither names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -371,22 +372,56 @@ impl Report {
         match self.verdict {
             Verdict::Pass => "eligible: every item is openly licensed and nothing needs review".to_string(),
             Verdict::Review => {
-                format!("no errors; {} warning(s) need a reviewer's eye", self.count(Severity::Warning))
+                format!("no errors; {} warning(s) need a reviewer's eye", thousands(self.count(Severity::Warning)))
             }
             Verdict::Fail => format!(
                 "not eligible: {} of {} items have errors ({} error finding(s), {} warning(s))",
-                s.items_with_errors,
-                s.items,
-                self.count(Severity::Error),
-                self.count(Severity::Warning)
+                thousands(s.items_with_errors),
+                thousands(s.items),
+                thousands(self.count(Severity::Error)),
+                thousands(self.count(Severity::Warning))
             ),
         }
     }
 }
 
+/// A count with thousands separators (3,000,000), as every human-readable format writes counts.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The one-line fix of a rule, from its doc (shown beside findings).
 pub fn hint(rule: Rule) -> Option<&'static str> {
     rule.doc().map(|d| d.fix.as_str())
+}
+
+/// How to fix a group: the rule's fix, or one that fits the kind of problem when the rule's
+/// general advice would mislead (quoting advice for a file that is not UTF-8).
+pub fn group_hint(g: &Group) -> Option<&'static str> {
+    if g.rule == Rule::ManifestRowInvalid {
+        match g.key.as_str() {
+            "invalid UTF-8" => {
+                return Some(
+                    "Save the file as UTF-8 (in Excel: Save As > CSV UTF-8; in LibreOffice: character set Unicode (UTF-8)) and run the audit again.",
+                );
+            }
+            "error cell" => {
+                return Some(
+                    "Replace the error value (#N/A, #REF!, ...) with the cell's text, or fix the formula that produced it, and run the audit again.",
+                );
+            }
+            _ => {}
+        }
+    }
+    hint(g.rule)
 }
 
 /// Whether a group is about the whole collection rather than a count of items.
