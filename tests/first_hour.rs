@@ -282,3 +282,27 @@ fn a_bad_json_line_names_its_line_in_the_file() {
     let message = f["message"].as_str().unwrap();
     assert!(message.contains("at column") && !message.contains("line 1"), "{message}");
 }
+
+#[test]
+fn a_content_audit_that_passes_noncommercial_items_says_so() {
+    let images = sample("openverse-images");
+    let old = dpg_audit(&["audit", "-q", p(&images), "--profile", "dpg-2024"]);
+    assert!(
+        old.stdout.contains("note: 17 item(s) under NonCommercial licenses (CC-BY-NC-2.0, CC-BY-NC-4.0) pass under profile `dpg-2024`"),
+        "{}",
+        old.stdout
+    );
+    // Under the default profile they fail: nothing passed, no note.
+    let now = dpg_audit(&["audit", "-q", p(&images)]);
+    assert!(!now.stdout.contains("note:"), "{}", now.stdout);
+}
+
+#[test]
+fn a_private_item_is_described_in_a_sentence() {
+    let dir = tempdir();
+    let csv = write(dir.path(), "items.csv", "id,license,url,access\n1,CC-BY-4.0,https://d.example.org/1,private\n");
+    let r = audit_json(&[p(&csv)]).json();
+    let f = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "access-not-public").unwrap();
+    let message = f["message"].as_str().unwrap();
+    assert!(message.starts_with("access statement `private`: the item is not public ("), "{message}");
+}

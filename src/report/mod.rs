@@ -398,6 +398,42 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A note when NonCommercial licenses passed: accepted under the collection's profile (the
+/// `dpg-2024` profile keeps the older content list), but not under the DPGA's current guidance,
+/// which reviewers will apply. None when no NC license passed.
+pub fn noncommercial_note(report: &Report) -> Option<String> {
+    use crate::policy::licenses::{Class, classify};
+    let dpg_type = match report.collection.dpg_type {
+        "data" => crate::config::DpgType::Data,
+        "content" => crate::config::DpgType::Content,
+        "software" => crate::config::DpgType::Software,
+        "ai-system" => crate::config::DpgType::AiSystem,
+        _ => return None,
+    };
+    let profile = crate::policy::profile::Profile::load(&report.collection.profile).ok()?;
+    let default = crate::policy::profile::Profile::default();
+    let mut passed: u64 = 0;
+    let mut ids = Vec::new();
+    for (id, n) in &report.summary.by_license {
+        let is_nc = id.split(['-', ' ', '(', ')']).any(|part| part == "NC");
+        if is_nc
+            && classify(id, false, dpg_type, &profile) == Class::Approved
+            && classify(id, false, dpg_type, &default) != Class::Approved
+        {
+            passed += n;
+            ids.push(id.as_str());
+        }
+    }
+    (passed > 0).then(|| {
+        format!(
+            "{} item(s) under NonCommercial licenses ({}) pass under profile `{}`, but the DPGA no longer accepts NonCommercial licenses (default profile `dpg`)",
+            thousands(passed),
+            ids.join(", "),
+            report.collection.profile
+        )
+    })
+}
+
 /// The one-line fix of a rule, from its doc (shown beside findings).
 pub fn hint(rule: Rule) -> Option<&'static str> {
     rule.doc().map(|d| d.fix.as_str())

@@ -212,6 +212,10 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
         writeln!(out)?;
     }
 
+    if let Some(note) = super::noncommercial_note(report) {
+        writeln!(out, "{} {}", p.severity(Severity::Info, "note:"), clean(&note))?;
+        writeln!(out)?;
+    }
     let line = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());
     writeln!(out, "{}", p.verdict(report.verdict, &line))
 }
