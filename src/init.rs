@@ -20,8 +20,8 @@ const MAX_ROWS: u64 = 1_000_000;
 /// URL path endings that mark an item as a work of content (an image, a recording, a document)
 /// rather than data. File-format facts, not a list of hosts.
 const CONTENT_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "png", "gif", "webp", "tif", "tiff", "svg", "heic", "mp3", "wav", "ogg", "oga",
-    "flac", "mp4", "m4a", "webm", "mov", "avi", "mkv", "pdf", "epub", "djvu",
+    "jpg", "jpeg", "png", "gif", "webp", "tif", "tiff", "svg", "heic", "mp3", "wav", "ogg", "oga", "flac",
+    "mp4", "m4a", "webm", "mov", "avi", "mkv", "pdf", "epub", "djvu",
 ];
 
 /// Where `audit` looks for the config of `input`: inside a folder, beside a file.
@@ -57,7 +57,13 @@ impl Tally {
         let n = crate::license::normalize(license.unwrap_or(""));
         let key = match &n.expression {
             Some(e) => e.clone(),
-            None => format!("({})", serde_json::to_value(n.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            None => format!(
+                "({})",
+                serde_json::to_value(n.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
         };
         if let Some(expr) = &n.expression
             && let Some(id) = expr.split([' ', '(', ')']).find(|t| !t.is_empty())
@@ -125,7 +131,10 @@ pub fn config_for(input: &Path) -> Result<String> {
                             tally.truncated = true;
                             return;
                         }
-                        tally.item(license.as_ref().and_then(|c| c.get(i)), url.as_ref().and_then(|c| c.get(i)));
+                        tally.item(
+                            license.as_ref().and_then(|c| c.get(i)),
+                            url.as_ref().and_then(|c| c.get(i)),
+                        );
                     }
                 });
                 if let Err(e) = r {
@@ -151,7 +160,10 @@ pub fn config_for(input: &Path) -> Result<String> {
         input.display()
     );
     if let Some(format) = catalog {
-        let _ = writeln!(out, "# Read as {format} catalog metadata: its fields are mapped by the reader, not by [columns].");
+        let _ = writeln!(
+            out,
+            "# Read as {format} catalog metadata: its fields are mapped by the reader, not by [columns]."
+        );
     }
     let _ = writeln!(out);
 
@@ -161,12 +173,17 @@ pub fn config_for(input: &Path) -> Result<String> {
     let _ = writeln!(out);
 
     let (guess, why) = guess_type(&tally, &columns);
-    let _ = writeln!(out, "# DPG type: data, content, software or ai-system; it decides which licenses are acceptable");
-    let _ = writeln!(out, "# (`dpg-audit rules licenses --type {}` lists them). Guessed: {why}.", guess.as_str());
+    let _ = writeln!(
+        out,
+        "# DPG type: data, content, software or ai-system; it decides which licenses are acceptable"
+    );
+    let _ =
+        writeln!(out, "# (`dpg-audit rules licenses --type {}` lists them). Guessed: {why}.", guess.as_str());
     let _ = writeln!(out, "type = {}", q(guess.as_str()));
     let _ = writeln!(out);
 
-    let _ = writeln!(out, "# The license you declare for the whole collection; items that differ are reported.");
+    let _ =
+        writeln!(out, "# The license you declare for the whole collection; items that differ are reported.");
     let mut licenses: Vec<(&String, &u64)> = tally.licenses.iter().collect();
     licenses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     if licenses.is_empty() {
@@ -190,7 +207,10 @@ pub fn config_for(input: &Path) -> Result<String> {
     }
     let _ = writeln!(out);
 
-    let _ = writeln!(out, "# The one location the collection is reached from; item URLs under it (or a mirror) count as");
+    let _ = writeln!(
+        out,
+        "# The one location the collection is reached from; item URLs under it (or a mirror) count as"
+    );
     let _ = writeln!(out, "# one location.");
     let mut hosts: Vec<(&String, &u64)> = tally.hosts.iter().collect();
     hosts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -203,10 +223,15 @@ pub fn config_for(input: &Path) -> Result<String> {
                 if hosts.len() > 1 { format!("; {} hosts in all", hosts.len()) } else { String::new() }
             );
             let _ = writeln!(out, "home_url = {}", q(host));
-            let others: Vec<String> = hosts.iter().skip(1).take(5).map(|(h, n)| format!("{h} ({n})")).collect();
+            let others: Vec<String> =
+                hosts.iter().skip(1).take(5).map(|(h, n)| format!("{h} ({n})")).collect();
             if !others.is_empty() {
                 let _ = writeln!(out, "# Other hosts: {}.", others.join(", "));
-                let _ = writeln!(out, "# mirrors = [{}]", hosts.iter().skip(1).take(5).map(|(h, _)| q(h)).collect::<Vec<_>>().join(", "));
+                let _ = writeln!(
+                    out,
+                    "# mirrors = [{}]",
+                    hosts.iter().skip(1).take(5).map(|(h, _)| q(h)).collect::<Vec<_>>().join(", ")
+                );
             } else {
                 let _ = writeln!(out, "# mirrors = []");
             }
@@ -217,12 +242,19 @@ pub fn config_for(input: &Path) -> Result<String> {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "# Policy profile: {} (or a path to a profile file).", crate::policy::profile::Profile::built_in_names().join(", "));
+    let _ = writeln!(
+        out,
+        "# Policy profile: {} (or a path to a profile file).",
+        crate::policy::profile::Profile::built_in_names().join(", ")
+    );
     let _ = writeln!(out, "# profile = \"dpg\"");
 
     if !columns.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "# Which column holds which field. Detected by name; a line here maps a field to another");
+        let _ = writeln!(
+            out,
+            "# Which column holds which field. Detected by name; a line here maps a field to another"
+        );
         let _ = writeln!(out, "# column (a field left out is detected again at each audit).");
         let _ = writeln!(out, "[columns]");
         // The first manifest's mapping: the config maps by name, for every manifest alike.
@@ -254,7 +286,10 @@ pub fn config_for(input: &Path) -> Result<String> {
                     path.display(),
                     names.join(", ")
                 );
-                let _ = writeln!(out, "license = \"COLUMN\"   # replace COLUMN with the column that holds the license");
+                let _ = writeln!(
+                    out,
+                    "license = \"COLUMN\"   # replace COLUMN with the column that holds the license"
+                );
             }
         }
     }
@@ -286,7 +321,10 @@ fn guess_type(
     if half(tally.software_licenses) {
         return (
             DpgType::Software,
-            format!("{} of {} items carry an OSI-approved software license", tally.software_licenses, tally.rows),
+            format!(
+                "{} of {} items carry an OSI-approved software license",
+                tally.software_licenses, tally.rows
+            ),
         );
     }
     if half(tally.content_urls) {

@@ -217,8 +217,13 @@ fn init(args: dpg_audit::cli::InitArgs) -> Result<ExitCode, String> {
     if target.exists() && !args.force {
         return Err(format!("{}: already exists; use --force to replace it", target.display()));
     }
-    std::fs::write(&target, text).map_err(|e| format!("{}: cannot write the config: {e}", target.display()))?;
-    eprintln!("dpg-audit: wrote {}; review it, then run: dpg-audit audit {}", target.display(), args.path.display());
+    std::fs::write(&target, text)
+        .map_err(|e| format!("{}: cannot write the config: {e}", target.display()))?;
+    eprintln!(
+        "dpg-audit: wrote {}; review it, then run: dpg-audit audit {}",
+        target.display(),
+        args.path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

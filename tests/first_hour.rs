@@ -33,7 +33,9 @@ fn help_lists_the_exit_codes() {
     for args in [&["--help"][..], &["audit", "--help"][..]] {
         let run = dpg_audit(args);
         assert_eq!(run.code, 0);
-        for line in ["Exit codes:", "0  eligible", "1  not eligible", "2  usage, configuration or input error"] {
+        for line in
+            ["Exit codes:", "0  eligible", "1  not eligible", "2  usage, configuration or input error"]
+        {
             assert!(run.stdout.contains(line), "{args:?}: no `{line}` in\n{}", run.stdout);
         }
     }
@@ -168,7 +170,11 @@ fn init_reads_catalogs_and_spreadsheets() {
 
     let xlsx = dpg_audit(&["init", "--stdout", p(&fixture("items.ods"))]);
     assert_eq!(xlsx.code, 0, "{}", xlsx.stderr);
-    assert!(xlsx.stdout.contains("type = \"data\"") && xlsx.stdout.contains("id = \"id\""), "{}", xlsx.stdout);
+    assert!(
+        xlsx.stdout.contains("type = \"data\"") && xlsx.stdout.contains("id = \"id\""),
+        "{}",
+        xlsx.stdout
+    );
     assert!(xlsx.stdout.contains("home_url = \"https://data.example.org/\""), "{}", xlsx.stdout);
 }
 
@@ -249,7 +255,11 @@ fn counts_are_written_alike_and_html_sets_quoted_values_as_code() {
     }
     let path = write(dir.path(), "items.csv", csv);
     let run = dpg_audit(&["audit", "-q", p(&path)]);
-    assert!(run.stdout.contains("1,200 of 1,200 items have errors (1,200 error finding(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1,200 of 1,200 items have errors (1,200 error finding(s)"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("1200"), "one way of writing a count: {}", run.stdout);
     let html = dpg_audit(&["audit", "-q", p(&path), "--format", "html"]).stdout;
     assert!(html.contains("data-v=\"1200\">1,200<"), "the count shown with separators, sorted by value");
@@ -300,7 +310,11 @@ fn a_content_audit_that_passes_noncommercial_items_says_so() {
 #[test]
 fn a_private_item_is_described_in_a_sentence() {
     let dir = tempdir();
-    let csv = write(dir.path(), "items.csv", "id,license,url,access\n1,CC-BY-4.0,https://d.example.org/1,private\n");
+    let csv = write(
+        dir.path(),
+        "items.csv",
+        "id,license,url,access\n1,CC-BY-4.0,https://d.example.org/1,private\n",
+    );
     let r = audit_json(&[p(&csv)]).json();
     let f = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "access-not-public").unwrap();
     let message = f["message"].as_str().unwrap();

@@ -195,7 +195,12 @@ fn each_sample_folder_holds_one_manifest() {
             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
             .filter(|n| n != "README.md" && n != "dpg-audit.toml")
             .collect();
-        assert_eq!(manifests.len(), 1, "{}: expected one manifest or catalog, found {manifests:?}", dir.display());
+        assert_eq!(
+            manifests.len(),
+            1,
+            "{}: expected one manifest or catalog, found {manifests:?}",
+            dir.display()
+        );
     }
 }
 

@@ -228,9 +228,9 @@ fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
     };
     // FORMAT=PATH when the part before `=` names a format; otherwise the whole is a path whose
     // extension names the format (a path may itself hold `=`).
-    let explicit = s.split_once('=').and_then(|(name, path)| {
-        Format::from_str(name.trim(), true).ok().map(|format| (format, name, path))
-    });
+    let explicit = s
+        .split_once('=')
+        .and_then(|(name, path)| Format::from_str(name.trim(), true).ok().map(|format| (format, name, path)));
     let Some((format, _, path)) = explicit else {
         if let Some((name, _)) = s.split_once('=')
             && !name.contains(['/', '\\', '.'])

@@ -29,7 +29,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Parquet,
-    Csv { delimiter: Option<u8> },
+    Csv {
+        delimiter: Option<u8>,
+    },
     Ndjson,
     JsonArray,
     Ipc,
@@ -38,10 +40,9 @@ pub enum Format {
 }
 
 /// Extensions that mark a file as a manifest when a folder is given.
-const MANIFEST_EXTENSIONS: &[&str] =
-    &[
-    "parquet", "pq", "csv", "tsv", "tab", "ndjson", "jsonl", "json", "arrow", "feather", "ipc", "arrows", "xlsx",
-    "xlsm", "xlsb", "xls", "ods",
+const MANIFEST_EXTENSIONS: &[&str] = &[
+    "parquet", "pq", "csv", "tsv", "tab", "ndjson", "jsonl", "json", "arrow", "feather", "ipc", "arrows",
+    "xlsx", "xlsm", "xlsb", "xls", "ods",
 ];
 
 /// One manifest file of the collection.
@@ -266,7 +267,8 @@ fn sniff(head: &[u8]) -> Option<Format> {
         return Some(Format::Ipc);
     }
     // A zip (xlsx, ods) or an OLE compound file (xls): never text.
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])
+    {
         return Some(Format::Spreadsheet);
     }
     let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);

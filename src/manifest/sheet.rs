@@ -24,10 +24,7 @@ pub fn sheets(path: &Path, only: Option<&str>) -> Result<Vec<String>> {
     if let Some(wanted) = only {
         return match names.iter().find(|n| n.as_str() == wanted || n.eq_ignore_ascii_case(wanted)) {
             Some(n) => Ok(vec![n.clone()]),
-            None => Err(Error::input(
-                path,
-                format!("no sheet named `{wanted}`; sheets: {}", quoted(&names)),
-            )),
+            None => Err(Error::input(path, format!("no sheet named `{wanted}`; sheets: {}", quoted(&names)))),
         };
     }
     let mut out = Vec::new();
@@ -73,7 +70,8 @@ fn header(range: &calamine::Range<Data>) -> (Vec<String>, u64, usize) {
     let start_row = range.start().map_or(0, |(r, _)| u64::from(r));
     for (i, row) in range.rows().enumerate() {
         if row.iter().any(|c| !matches!(c, Data::Empty)) {
-            let names = row.iter().map(|c| cell_text(c).ok().flatten().unwrap_or_default().trim().to_string());
+            let names =
+                row.iter().map(|c| cell_text(c).ok().flatten().unwrap_or_default().trim().to_string());
             return (names.collect(), start_row + i as u64 + 1, i);
         }
     }
@@ -102,10 +100,16 @@ pub fn read(
         .map_err(|e| Error::input(path, format!("sheet `{sheet}`: cannot read it: {e}")))?;
     let (names, header_row, header_index) = header(&range);
     if names.iter().all(String::is_empty) {
-        return Err(Error::input(path, format!("sheet `{sheet}` has no header row: its first row must name the columns")));
+        return Err(Error::input(
+            path,
+            format!("sheet `{sheet}` has no header row: its first row must name the columns"),
+        ));
     }
     let map = ColumnMap::resolve(path, &names, &opts.overrides).map_err(|e| match e {
-        Error::Input { path, message } => Error::Input { path, message: format!("sheet `{sheet}`: {message}; or read another sheet only, with --sheet NAME") },
+        Error::Input { path, message } => Error::Input {
+            path,
+            message: format!("sheet `{sheet}`: {message}; or read another sheet only, with --sheet NAME"),
+        },
         other => other,
     })?;
     let sources: Vec<(usize, String)> = map.iter().map(|(_, i, n)| (i, n.to_string())).collect();
@@ -131,7 +135,8 @@ pub fn read(
         }
         match bad {
             Some((column, letters, error)) => {
-                let message = format!("column `{column}` (sheet column {letters}) holds the error value {error}");
+                let message =
+                    format!("column `{column}` (sheet column {letters}) holds the error value {error}");
                 builder.push_invalid(Some(column), "error cell", message);
             }
             None => builder.push(values.iter().map(Option::as_deref)),

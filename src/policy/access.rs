@@ -778,12 +778,12 @@ pub fn judge(raw: Option<&str>, severity: &dyn Fn(Rule) -> Severity) -> Judgemen
         Class::NotPublic => {
             // The reason is a phrase ("not public") or a fact ("CKAN package `private: true`
             // ..."): either way the sentence says what it means for the item.
-            let why = if r.reason.starts_with("not public") {
-                String::new()
-            } else {
-                format!(" ({})", r.reason)
-            };
-            (Rule::AccessNotPublic, format!("access statement `{shown}`: the item is not public{why}{because}"))
+            let why =
+                if r.reason.starts_with("not public") { String::new() } else { format!(" ({})", r.reason) };
+            (
+                Rule::AccessNotPublic,
+                format!("access statement `{shown}`: the item is not public{why}{because}"),
+            )
         }
     };
     let key = match r.class {

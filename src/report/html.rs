@@ -355,7 +355,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
 /// set as code rather than shown with their backticks. Unbalanced backticks are left as text.
 fn code_spans(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return h(text).into_owned();
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -372,7 +372,10 @@ impl Report {
         match self.verdict {
             Verdict::Pass => "eligible: every item is openly licensed and nothing needs review".to_string(),
             Verdict::Review => {
-                format!("no errors; {} warning(s) need a reviewer's eye", thousands(self.count(Severity::Warning)))
+                format!(
+                    "no errors; {} warning(s) need a reviewer's eye",
+                    thousands(self.count(Severity::Warning))
+                )
             }
             Verdict::Fail => format!(
                 "not eligible: {} of {} items have errors ({} error finding(s), {} warning(s))",
