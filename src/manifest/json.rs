@@ -296,7 +296,7 @@ mod malformed_tests {
             panic!("parsed")
         };
         let m = super::malformed_line(&e);
-        assert!(m.starts_with("malformed JSON at column 23 of the line: expected value"), "{m}");
+        assert!(m.starts_with("malformed JSON at column 22 of the line: expected value"), "{m}");
         assert!(!m.contains("line 1"), "{m}");
     }
 }
