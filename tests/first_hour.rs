@@ -320,3 +320,76 @@ fn a_private_item_is_described_in_a_sentence() {
     let message = f["message"].as_str().unwrap();
     assert!(message.starts_with("access statement `private`: the item is not public ("), "{message}");
 }
+
+#[test]
+fn findings_files_carry_the_items_normalized_license() {
+    let dir = tempdir();
+    let csv = write(
+        dir.path(),
+        "items.csv",
+        "id,license,url,access\n\
+         a,CC BY-NC 4.0,https://d.example.org/a,\n\
+         b,CC BY,https://d.example.org/b,\n\
+         c,CC-BY-4.0,https://d.example.org/c,private\n",
+    );
+    let out = dir.path().join("findings.csv");
+    let run = dpg_audit(&["audit", "-q", p(&csv), "--findings", p(&out)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&header[10..], ["license", "license_status"]);
+    let rows: Vec<(String, String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[2].to_string(), r[10].to_string(), r[11].to_string())
+        })
+        .collect();
+    let find = |rule: &str, item: &str| {
+        rows.iter().find(|r| r.0 == rule && r.1 == item).unwrap_or_else(|| panic!("{rule} {item}: {rows:?}"))
+    };
+    assert_eq!(find("license-not-approved", "a").2, "CC-BY-NC-4.0");
+    assert_eq!(find("license-not-approved", "a").3, "normalized");
+    // No version: no expression, and the status says why.
+    assert_eq!(
+        (find("license-ambiguous", "b").2.as_str(), find("license-ambiguous", "b").3.as_str()),
+        ("", "ambiguous")
+    );
+    // An access finding carries the item's license too, so it can be filtered by SPDX id.
+    assert_eq!(find("access-not-public", "c").2, "CC-BY-4.0");
+
+    let pq = dir.path().join("findings.parquet");
+    assert_eq!(dpg_audit(&["audit", "-q", p(&csv), "--findings", p(&pq)]).code, 1);
+    let file = std::fs::File::open(&pq).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut seen = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let col = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (rule, license, status) = (col("rule"), col("license"), col("license_status"));
+        for i in 0..batch.num_rows() {
+            let l = if arrow_array::Array::is_null(&license, i) {
+                None
+            } else {
+                Some(license.value(i).to_string())
+            };
+            seen.push((rule.value(i).to_string(), l, status.value(i).to_string()));
+        }
+    }
+    assert!(
+        seen.contains(&("license-not-approved".into(), Some("CC-BY-NC-4.0".into()), "normalized".into())),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&("license-ambiguous".into(), None, "ambiguous".into())), "{seen:?}");
+}
