@@ -1,5 +1,5 @@
 //! Throughput of the license normalizer over every distinct string of the shared corpus
-//! (`shared/corpus/license-strings.tsv`), one thread. Target: at least 200,000 strings/s.
+//! (`tests/fixtures/corpus/license-strings.tsv`), one thread. Target: at least 200,000 strings/s.
 //!
 //! Run: `cargo bench --bench normalize` (criterion reports `thrpt` in elements/s; one element is
 //! one string).
@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dpg_audit::license::{normalize, normalize_with_version};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/license-strings.tsv");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus/license-strings.tsv");
 
 fn distinct_strings() -> Vec<String> {
     let text = std::fs::read_to_string(CORPUS).unwrap_or_else(|e| panic!("cannot read {CORPUS}: {e}"));

@@ -4,8 +4,8 @@
 //! cargo run --release --example csv_to_parquet -- IN.csv OUT.parquet
 //! ```
 //!
-//! Used to make the Parquet twin of each sample in `sample-data/`, so both files hold the same
-//! items. Empty cells stay empty strings (not nulls), as the CSV reader sees them. A row whose
+//! Used to make the Parquet twin (in `tests/fixtures/samples/`) of each sample in `sample-data/`,
+//! so both hold the same items. Empty cells stay empty strings (not nulls), as the CSV reader sees them. A row whose
 //! field count differs from the header's is an error: the samples are meant to be well formed.
 
 use std::error::Error;

@@ -34,6 +34,8 @@ pub struct AuditOptions {
     pub progress: bool,
     /// `--findings PATH`: stream every per-item finding to this file (.parquet, .csv, .ndjson).
     pub findings: Option<PathBuf>,
+    /// `--sheet NAME`: the one sheet of a spreadsheet manifest to read (default: every sheet).
+    pub sheet: Option<String>,
 }
 
 impl Default for AuditOptions {
@@ -49,6 +51,7 @@ impl Default for AuditOptions {
             max_findings: 1000,
             progress: false,
             findings: None,
+            sheet: None,
         }
     }
 }
@@ -56,7 +59,7 @@ impl Default for AuditOptions {
 /// Audits one collection (the manifests of `opts.paths`, with their config) and returns its report.
 pub fn run(opts: &AuditOptions) -> Result<Report> {
     check_rule_data()?;
-    let manifests = manifest::expand_inputs(&opts.paths)?;
+    let manifests = manifest::expand_inputs_in(&opts.paths, opts.sheet.as_deref())?;
     let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
     run_collection(opts, &config, &manifests)
 }

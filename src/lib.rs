@@ -26,6 +26,7 @@ pub mod config;
 pub mod dedup;
 pub mod engine;
 pub mod error;
+pub mod init;
 pub mod license;
 pub mod manifest;
 pub mod policy;

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use dpg_audit::cli::{
     AccessArgs, AuditArgs, Cli, Command, FailOn, Format, NormalizeArgs, NormalizeFormat, RulesArgs,
@@ -21,6 +21,13 @@ fn main() -> ExitCode {
         Command::Normalize(args) => normalize(args),
         Command::Access(args) => access(args),
         Command::Rules(args) => rules_cmd(args),
+        Command::Init(args) => init(args),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout();
+            clap_complete::generate(shell, &mut Cli::command(), "dpg-audit", &mut out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => man(),
     };
     match outcome {
         Ok(code) => code,
@@ -43,6 +50,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         max_findings: args.max_findings,
         progress: !args.quiet,
         findings: args.findings,
+        sheet: args.sheet,
     };
     // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
     // reports as its datasets are done, to the outputs opened here once it is known to be one.
@@ -144,6 +152,11 @@ fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.command.unwrap_or(RulesCommand::List) {
         RulesCommand::List => rules::write_list(&mut out, docs),
+        RulesCommand::Licenses { dpg_type, profile } => {
+            let profile = dpg_audit::policy::profile::Profile::load(&profile).map_err(|e| e.to_string())?;
+            let list = dpg_audit::policy::licenses::acceptable(dpg_type, &profile)?;
+            write_licenses(&mut out, dpg_type, &profile, &list)
+        }
         RulesCommand::Explain { code } => {
             let rule = Rule::lookup(&code)?;
             let doc = rule.doc().ok_or_else(|| format!("no documentation for rule `{}`", rule.code()))?;
@@ -151,6 +164,74 @@ fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {
         }
     };
     match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `rules licenses`: what is accepted for a type under a profile and why, then what reviewers
+/// decide; anything else is `license-not-approved`.
+fn write_licenses(
+    out: &mut dyn Write,
+    dpg_type: dpg_audit::config::DpgType,
+    profile: &dpg_audit::policy::profile::Profile,
+    list: &dpg_audit::policy::licenses::Acceptable,
+) -> std::io::Result<()> {
+    writeln!(out, "Licenses for DPG type {} under profile {}", dpg_type.as_str(), profile.name)?;
+    writeln!(out, "(`*` matches any run of characters, `?` one character)")?;
+    writeln!(out)?;
+    let width = list.approved.iter().chain(&list.review).map(|(id, _)| id.len()).max().unwrap_or(0);
+    writeln!(out, "Approved ({}):", list.approved.len() + usize::from(list.osi_approved))?;
+    // Ids from one source share a heading: the source is said once.
+    let mut last: Option<&str> = None;
+    for (id, why) in &list.approved {
+        if last != Some(why.as_str()) {
+            writeln!(out, "  from {why}:")?;
+            last = Some(why);
+        }
+        writeln!(out, "    {id}")?;
+    }
+    if list.osi_approved {
+        writeln!(out, "  {:<width$}  the SPDX License List's OSI-approved flag", "any OSI-approved license")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Reviewers decide (license-needs-review, a warning) ({}):", list.review.len())?;
+    if list.review.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for (id, why) in &list.review {
+        writeln!(out, "  {id:<width$}  {why}")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Any other license: license-not-approved (an error), with the reason it fails.")
+}
+
+/// `init`: inspects the input and writes a commented config beside it (or where `--config` says).
+fn init(args: dpg_audit::cli::InitArgs) -> Result<ExitCode, String> {
+    let text = dpg_audit::init::config_for(&args.path).map_err(|e| e.to_string())?;
+    if args.stdout {
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = args.config.unwrap_or_else(|| dpg_audit::init::default_config_path(&args.path));
+    if target.exists() && !args.force {
+        return Err(format!("{}: already exists; use --force to replace it", target.display()));
+    }
+    std::fs::write(&target, text)
+        .map_err(|e| format!("{}: cannot write the config: {e}", target.display()))?;
+    eprintln!(
+        "dpg-audit: wrote {}; review it, then run: dpg-audit audit {}",
+        target.display(),
+        args.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `man`: the man page of the whole command line, generated from its definition.
+fn man() -> Result<ExitCode, String> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = clap_mangen::Man::new(Cli::command()).render(&mut out).and_then(|()| out.flush());
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
         _ => Ok(ExitCode::SUCCESS),
     }

@@ -81,9 +81,8 @@ fn dirty_manifest(dir: &Path, rows: usize, seed: u64) -> std::path::PathBuf {
 fn collections(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for sample in ["biodiversity-occurrences", "open-data-portal", "openverse-images"] {
-        for file in ["items.csv", "items.parquet"] {
-            out.push(format!("{}/sample-data/{sample}/{file}", env!("CARGO_MANIFEST_DIR")));
-        }
+        out.push(format!("{}/sample-data/{sample}/items.csv", env!("CARGO_MANIFEST_DIR")));
+        out.push(format!("{}/tests/fixtures/samples/{sample}/items.parquet", env!("CARGO_MANIFEST_DIR")));
     }
     for (i, seed) in [7u64, 1234].into_iter().enumerate() {
         let d = dir.join(format!("dirty{i}"));

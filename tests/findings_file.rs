@@ -38,7 +38,11 @@ fn keys_of(path: &Path) -> Vec<(String, String, u64)> {
             .lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
-                assert_eq!(v.as_object().map(|o| o.len()), Some(10), "every key on every line: {l}");
+                assert_eq!(
+                    v.as_object().map(|o| o.len()),
+                    Some(12),
+                    "every key on every line (license and license_status included): {l}"
+                );
                 (
                     v["rule"].as_str().unwrap_or_default().to_string(),
                     v["item"].as_str().unwrap_or_default().to_string(),
@@ -249,8 +253,20 @@ fn over_a_million_findings_stream_in_flat_memory() {
 /// Every finding, every column, as JSON values: from an NDJSON findings file, or read back from a
 /// Parquet one (nulls as JSON null, row and line as numbers).
 fn rows_of(path: &Path) -> Vec<Vec<serde_json::Value>> {
-    const COLUMNS: [&str; 10] =
-        ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"];
+    const COLUMNS: [&str; 12] = [
+        "rule",
+        "severity",
+        "item",
+        "manifest",
+        "row",
+        "line",
+        "message",
+        "value",
+        "evidence",
+        "waived",
+        "license",
+        "license_status",
+    ];
     if path.extension().and_then(|e| e.to_str()) == Some("ndjson") {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
         return text

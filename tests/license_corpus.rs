@@ -1,7 +1,7 @@
-//! The license normalizer against the shared corpus of real license strings
-//! (`shared/corpus/license-strings.tsv`, read at run time, never copied here).
+//! The license normalizer against the corpus of real license strings
+//! (`tests/fixtures/corpus/license-strings.tsv`, each row with the repository it was found in).
 //!
-//! Bars (see `shared/corpus/README.md`):
+//! Bars (see `tests/fixtures/corpus/README.md`):
 //! - rows with an expected SPDX expression: at least 98% come back with exactly that expression;
 //!   for `LicenseRef-` rows any expression made only of `LicenseRef-`s, or `unknown`, is right;
 //! - `NOASSERTION` / `NONE` rows: every one comes back `missing`;
@@ -12,7 +12,7 @@
 
 use dpg_audit::license::{Normalized, Status, is_spdx_listed, normalize};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/license-strings.tsv");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus/license-strings.tsv");
 
 /// Rows whose label we believe wrong: (raw string, reason). They are reported, not scored.
 const EXCLUDED: &[(&str, &str)] = &[(

@@ -1,6 +1,6 @@
 //! Portal and catalog metadata as input (issue #7).
 //!
-//! 1. Every real file in `shared/portal-samples` (see its SOURCES.tsv) is detected and read, and
+//! 1. Every real file in `tests/fixtures/portal-samples` (see its SOURCES.tsv) is detected and read, and
 //!    what it yields is pinned: datasets, items, licenses (normalized), access facts, URLs and
 //!    license inheritance.
 //! 2. The CLI: single-dataset reports, batch JSON shape, exit codes, `--input-format`.
@@ -16,18 +16,9 @@ use common::*;
 use dpg_audit::portal::{self, Dataset, Detected, InputFormat, Item};
 use serde_json::Value;
 
-/// `shared/portal-samples`: beside the crate in the main checkout, at /work/shared in worktrees.
+/// Real catalog files copied from public repositories (`tests/fixtures/portal-samples/SOURCES.tsv`).
 fn samples() -> PathBuf {
-    let candidates = [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/portal-samples"),
-        PathBuf::from("/work/shared/portal-samples"),
-    ];
-    candidates.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| {
-        panic!(
-            "portal samples not found; looked in: {}",
-            candidates.map(|p| p.display().to_string()).join(", ")
-        )
-    })
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal-samples")
 }
 
 fn sample(rel: &str) -> PathBuf {

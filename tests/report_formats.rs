@@ -50,7 +50,12 @@ fn validate(schema_file: &str, instance: &Value, what: &str) {
     }
 }
 
+/// A sample's manifest; its Parquet twin lives in tests/fixtures/samples (one manifest per
+/// sample folder).
 fn sample(dir: &str, file: &str) -> String {
+    if file == "items.parquet" {
+        return format!("tests/fixtures/samples/{dir}/{file}");
+    }
     format!("sample-data/{dir}/{file}")
 }
 
@@ -241,7 +246,8 @@ fn an_output_that_cannot_be_written_is_exit_2_naming_it() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(&bad.display().to_string()), "{}", run.stderr);
 
-    for bad_arg in ["pdf=x.pdf", "html=", "report.html"] {
+    // `report.bin`: no format named, and none its extension tells.
+    for bad_arg in ["pdf=x.pdf", "html=", "report.bin"] {
         let run = dpg_audit(&["audit", p(&manifest), "--quiet", "--output", bad_arg]);
         assert_eq!(run.code, 2, "{bad_arg}: {}", run.stderr);
     }

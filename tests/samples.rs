@@ -1,10 +1,13 @@
 //! The sample collections in `sample-data/` audit as their READMEs say: verdict, exit code, item
-//! count, items per license and the findings per rule. Each sample is audited from its CSV and
-//! from its Parquet twin (made with `examples/csv_to_parquet.rs`); both give the same report
-//! apart from the manifest's name. The config is discovered beside the manifest.
+//! count, items per license and the findings per rule. Each sample is audited three ways, which
+//! must agree apart from the manifest's name: its folder (what `scripts/audit-samples.sh` and
+//! the README run), its CSV, and a Parquet twin of the CSV (made with
+//! `examples/csv_to_parquet.rs`, kept in `tests/fixtures/samples/` so that each sample folder
+//! holds one manifest) beside a copy of the sample's config. The config is discovered beside the
+//! manifest.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -39,7 +42,7 @@ fn sample(dir: &str, file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(dir).join(file)
 }
 
-fn audit(path: &PathBuf) -> Run {
+fn audit(path: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_dpg-audit"))
         .arg("audit")
         .arg(path)
@@ -65,11 +68,10 @@ fn counts(v: &Value) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
-fn check(exp: &Expected, file: &str) -> Value {
-    let path = sample(exp.dir, file);
-    let run = audit(&path);
+fn check(exp: &Expected, path: &Path) -> Value {
+    let run = audit(path);
     let r = &run.report;
-    let what = format!("{}/{file}", exp.dir);
+    let what = path.display().to_string();
     let summary = &r["summary"];
     let context = format!("{what}: summary {summary}");
 
@@ -151,14 +153,55 @@ fn without_manifest_name(mut report: Value) -> Value {
 }
 
 fn check_both(exp: &Expected) {
-    let csv = check(exp, "items.csv");
-    let parquet = check(exp, "items.parquet");
+    let csv = check(exp, &sample(exp.dir, "items.csv"));
+    let folder = check(exp, &sample(exp.dir, ""));
+    assert_eq!(
+        without_manifest_name(csv.clone()),
+        without_manifest_name(folder),
+        "{}: the folder and its CSV give different reports",
+        exp.dir
+    );
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples").join(exp.dir);
+    // The twin's config is a copy of the sample's, found beside it like the sample's own.
+    let read = |p: PathBuf| std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert_eq!(
+        read(fixtures.join("dpg-audit.toml")),
+        read(sample(exp.dir, "dpg-audit.toml")),
+        "{}: the Parquet twin's config differs from the sample's",
+        exp.dir
+    );
+    let parquet = fixtures.join("items.parquet");
+    let parquet = check(exp, &parquet);
     assert_eq!(
         without_manifest_name(csv),
         without_manifest_name(parquet),
         "{}: the CSV and the Parquet file give different reports",
         exp.dir
     );
+}
+
+/// Each sample folder holds exactly one manifest, so a folder audit is the collection its README
+/// describes (a second copy of the items would make every id a duplicate).
+#[test]
+fn each_sample_folder_holds_one_manifest() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    for entry in std::fs::read_dir(&root).expect("sample-data") {
+        let dir = entry.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let manifests: Vec<String> = std::fs::read_dir(&dir)
+            .expect("sample folder")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n != "README.md" && n != "dpg-audit.toml")
+            .collect();
+        assert_eq!(
+            manifests.len(),
+            1,
+            "{}: expected one manifest or catalog, found {manifests:?}",
+            dir.display()
+        );
+    }
 }
 
 #[test]

@@ -11,16 +11,38 @@ use crate::manifest::Field;
 /// every item under an acceptable open license, reachable from one location, with access
 /// restrictions that do not discriminate.
 #[derive(Debug, Parser)]
-#[command(name = "dpg-audit", version, propagate_version = true)]
+#[command(
+    name = "dpg-audit",
+    version = env!("DPG_AUDIT_LONG_VERSION"),
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The exit codes, shown under `--help` of the tool and of `audit` (the contract's meaning).
+pub const EXIT_CODES: &str = "Exit codes:
+  0  eligible: verdict pass, or review with warnings only
+  1  not eligible: verdict fail (or warnings with --fail-on warning); for a batch, any dataset
+  2  usage, configuration or input error (the message names the file)";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit one collection: one or more manifest files, or a folder of them.
+    #[command(after_help = EXIT_CODES)]
     Audit(AuditArgs),
+    /// Write a commented dpg-audit.toml for a manifest or catalog: the detected columns, the
+    /// most common host as home_url, a type guess. Never overwrites without --force.
+    Init(InitArgs),
+    /// Print a shell completion script (e.g. `dpg-audit completions bash > ~/.local/share/bash-completion/completions/dpg-audit`).
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line: `dpg-audit man > dpg-audit.1`.
+    Man,
     /// Normalize license strings to SPDX expressions (one per line on stdin when none are given).
     Normalize(NormalizeArgs),
     /// Classify access-restriction statements (one per line on stdin when none are given): the
@@ -32,7 +54,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Manifest files (Parquet, CSV/TSV, NDJSON, JSON array, Arrow IPC) or folders of them.
+    /// Manifest files (Parquet, CSV/TSV, NDJSON, JSON array, Arrow IPC, Excel, OpenDocument) or
+    /// folders of them.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -56,9 +79,16 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
 
-    /// Also write the report in FORMAT to PATH (repeatable), e.g. --output sarif=audit.sarif.
-    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    /// Also write the report to PATH (repeatable), in the format its extension names (.json,
+    /// .ndjson/.jsonl, .sarif, .html, .md, .xml for JUnit, .txt for terminal), or in FORMAT
+    /// with FORMAT=PATH, e.g. --output sarif=audit.sarif.
+    #[arg(long = "output", short = 'o', value_name = "[FORMAT=]PATH", value_parser = parse_output)]
     pub outputs: Vec<(Format, PathBuf)>,
+
+    /// Read only this sheet of a spreadsheet manifest (.xlsx, .xls, .ods); by default every
+    /// sheet that holds cells is a manifest of its own.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 
     /// Stream every per-item finding to this file (.parquet, .csv or .ndjson, by extension).
     #[arg(long, value_name = "PATH")]
@@ -120,10 +150,40 @@ pub struct RulesArgs {
     pub command: Option<RulesCommand>,
 }
 
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The manifest (or a folder of them) or catalog file to inspect.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// Where to write the config (default: dpg-audit.toml beside the manifest, where `audit`
+    /// looks for it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Replace an existing config.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write the config to stdout instead of a file.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// One line per rule: code, scope, default severity, summary.
     List,
+    /// The licenses acceptable for a DPG type under a profile, and why; the ones reviewers
+    /// decide, with the reason.
+    Licenses {
+        /// DPG type.
+        #[arg(long = "type", value_enum, value_name = "TYPE", default_value = "data")]
+        dpg_type: DpgType,
+        /// Policy profile: a built-in name or a path to a profile file.
+        #[arg(long, value_name = "NAME|PATH", default_value = "dpg")]
+        profile: String,
+    },
     /// A rule's full documentation: why it matters, an example, how to fix it, sources.
     Explain {
         /// Rule code, e.g. license-not-approved.
@@ -146,12 +206,46 @@ pub enum FailOn {
     Warning,
 }
 
+/// The report format a file extension names, for `--output PATH`.
+pub fn format_for_extension(path: &std::path::Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "json" => Format::Json,
+        "ndjson" | "jsonl" => Format::Ndjson,
+        "sarif" => Format::Sarif,
+        "html" | "htm" => Format::Html,
+        "md" | "markdown" => Format::Markdown,
+        "xml" => Format::Junit,
+        "txt" | "text" | "log" => Format::Terminal,
+        _ => return None,
+    })
+}
+
 fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
-    let (name, path) = s.split_once('=').ok_or_else(|| format!("expected FORMAT=PATH, got `{s}`"))?;
-    let format = Format::from_str(name.trim(), true).map_err(|_| {
+    let names = || {
         let names: Vec<&str> = Format::value_variants().iter().map(|f| f.name()).collect();
-        format!("unknown format `{name}`; expected one of: {} (or md)", names.join(", "))
-    })?;
+        names.join(", ")
+    };
+    // FORMAT=PATH when the part before `=` names a format; otherwise the whole is a path whose
+    // extension names the format (a path may itself hold `=`).
+    let explicit = s
+        .split_once('=')
+        .and_then(|(name, path)| Format::from_str(name.trim(), true).ok().map(|format| (format, name, path)));
+    let Some((format, _, path)) = explicit else {
+        if let Some((name, _)) = s.split_once('=')
+            && !name.contains(['/', '\\', '.'])
+        {
+            return Err(format!("unknown format `{name}`; expected one of: {} (or md)", names()));
+        }
+        let path = PathBuf::from(s);
+        let format = format_for_extension(&path).ok_or_else(|| {
+            format!(
+                "cannot tell the report format of `{s}` from its extension (.json, .ndjson, .jsonl, .sarif, .html, .md, .xml, .txt); write FORMAT=PATH with FORMAT one of: {}",
+                names()
+            )
+        })?;
+        return Ok((format, path));
+    };
     if path.is_empty() {
         return Err(format!("no path given for format `{}`", format.name()));
     }

@@ -268,7 +268,14 @@ impl Auditor {
         let rec = &mut p.rec;
         ids.finish(threads, &mut |d| {
             let first = self.manifests.get(d.first_manifest).map_or("", String::as_str);
-            let at = At { manifest: d.manifest, row: d.row, line: None, id: Some(&d.id), evidence: None };
+            let at = At {
+                manifest: d.manifest,
+                row: d.row,
+                line: None,
+                id: Some(&d.id),
+                evidence: None,
+                license: None,
+            };
             // The texts are only made when the finding is kept or written.
             if rec.wants_texts(self, d.manifest, d.row, rule) {
                 let (message, value) = findings::duplicate(&d.id, d.first_row, first);

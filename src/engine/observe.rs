@@ -180,12 +180,19 @@ impl Partial {
         let urls_visible =
             url.as_ref().and_then(TextColumn::value_bytes).is_some_and(crate::policy::url::all_visible);
         let mut url_groups: [Option<(usize, Option<u64>)>; 9] = [None; 9];
+        // The label texts, lent to the findings of this batch (labels are only added while
+        // slots are filled, before the row loop) and put back at its end.
+        let labels = std::mem::take(&mut self.labels);
+        let label_of = |bits: u32| {
+            ((bits & LABEL_BITS) as usize).checked_sub(1).and_then(|l| labels.get(l)).map(|(t, _)| t.as_str())
+        };
         let at = |i: usize| At {
             manifest: m,
             row: batch.first_row + i as u64,
             line: batch.lines.as_ref().and_then(|l| l.get(i).copied()),
             id: get(&id, i),
             evidence: None,
+            license: None,
         };
 
         let has_url = url.is_some();
@@ -244,6 +251,7 @@ impl Partial {
 
                 // License and access restrictions: judged once per distinct value already.
                 let bits = self.slot_bits[license_slot];
+                let license = label_of(bits);
                 if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
                     self.label_rows[label][i & 3] += 1;
                 }
@@ -253,7 +261,7 @@ impl Partial {
                     noisy |= self.slot_bits[access_slot] & NOISY != 0;
                 }
                 if noisy {
-                    let at = at(i);
+                    let at = At { license, ..at(i) };
                     has_error |=
                         self.record_verdict(ax, license_slot, &At { evidence: get(&evidence, i), ..at });
                     if has_access {
@@ -312,9 +320,11 @@ impl Partial {
                         let active = match detail {
                             Some((u, p)) => {
                                 let (msg, shown) = findings::url_invalid(u, p);
-                                self.rec.record(ax, g, &at(i), &msg, Some(&shown), None)
+                                self.rec.record(ax, g, &At { license, ..at(i) }, &msg, Some(&shown), None)
                             }
-                            None => self.rec.record(ax, g, &at(i), findings::NO_URL, None, kind),
+                            None => {
+                                self.rec.record(ax, g, &At { license, ..at(i) }, findings::NO_URL, None, kind)
+                            }
                         };
                         has_error |= active && ax.policy.profile.severity(rule) == Severity::Error;
                     }
@@ -326,6 +336,7 @@ impl Partial {
             }
             i += 1;
         }
+        self.labels = labels;
     }
 
     /// Fills `out` with the verdict slot of each of the batch's `n` rows for one kind of value

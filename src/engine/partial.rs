@@ -82,6 +82,9 @@ pub(crate) struct At<'r> {
     pub(crate) line: Option<u64>,
     pub(crate) id: Option<&'r str>,
     pub(crate) evidence: Option<&'r str>,
+    /// The item's license label (its normalized SPDX expression, or the status when none), for
+    /// the findings file; None where the row was not read or the finding is made later.
+    pub(crate) license: Option<&'r str>,
 }
 
 impl At<'_> {
@@ -284,6 +287,7 @@ impl Recorder {
                 message,
                 value,
                 evidence: at.evidence,
+                license: at.license,
                 waived: waived.and_then(|x| ax.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
                 kind,
                 manifest_index: Some(manifest),

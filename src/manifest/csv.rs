@@ -103,7 +103,7 @@ fn csv_error(manifest: &Manifest, err: &csv::Error) -> Error {
     Error::input(&manifest.path, format!("cannot read CSV{at}: {err}"))
 }
 
-fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<()> {
+pub(crate) fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<()> {
     let buf = input.fill_buf()?;
     if buf.starts_with(b"\xef\xbb\xbf") {
         input.consume(3);
@@ -113,7 +113,7 @@ fn skip_bom(input: &mut BufReader<File>) -> std::io::Result<()> {
 
 /// Picks the delimiter that splits the header line most often (outside quotes). European portals
 /// export `;`-separated files under a `.csv` name; guessing wrong would hide every column.
-fn sniff_delimiter(head: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
     let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let line = &head[..line_end];
     let mut counts = [0usize; 4];

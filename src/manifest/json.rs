@@ -15,7 +15,7 @@ use super::{ColumnMap, Field, Manifest, ReadOptions, Unit};
 use crate::error::{Error, Result};
 
 /// How many leading lines are looked at to find the column names of an NDJSON file.
-const DETECT_LINES: usize = 64;
+pub(crate) const DETECT_LINES: usize = 64;
 
 /// Reads a JSON Lines file.
 pub fn read_ndjson(
@@ -91,7 +91,7 @@ pub fn read_ndjson(
                 "not an object",
                 format!("line holds a JSON {}, expected an object", kind_of(&other)),
             ),
-            Err(e) => rows.builder.push_invalid(None, "malformed JSON", format!("malformed JSON: {e}")),
+            Err(e) => rows.builder.push_invalid(None, "malformed JSON", malformed_line(&e)),
         }
         if rows.builder.is_full()
             && let Some(batch) = rows.builder.take()
@@ -271,5 +271,32 @@ fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+/// A JSON Lines row that does not parse. serde_json counts lines within the text it was given,
+/// which is this one line: its "line 1" would be read as the file's first line, so only the
+/// column is kept (the finding's `line` gives the line in the file).
+fn malformed_line(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let what = text.strip_suffix(&suffix).unwrap_or(&text);
+    if e.column() > 0 {
+        format!("malformed JSON at column {} of the line: {what}", e.column())
+    } else {
+        format!("malformed JSON: {what}")
+    }
+}
+
+#[cfg(test)]
+mod malformed_tests {
+    #[test]
+    fn a_bad_line_names_its_column_not_line_1() {
+        let Err(e) = serde_json::from_slice::<serde_json::Value>(b"{\"id\": 1, \"license\": }") else {
+            panic!("parsed")
+        };
+        let m = super::malformed_line(&e);
+        assert!(m.starts_with("malformed JSON at column 22 of the line: expected value"), "{m}");
+        assert!(!m.contains("line 1"), "{m}");
     }
 }

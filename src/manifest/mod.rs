@@ -12,6 +12,7 @@ pub mod csv;
 pub mod ipc;
 pub mod json;
 pub mod parquet;
+pub mod sheet;
 pub mod text;
 
 use std::io::Read;
@@ -28,15 +29,21 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Parquet,
-    Csv { delimiter: Option<u8> },
+    Csv {
+        delimiter: Option<u8>,
+    },
     Ndjson,
     JsonArray,
     Ipc,
+    /// Excel or OpenDocument: one manifest per sheet.
+    Spreadsheet,
 }
 
 /// Extensions that mark a file as a manifest when a folder is given.
-const MANIFEST_EXTENSIONS: &[&str] =
-    &["parquet", "pq", "csv", "tsv", "tab", "ndjson", "jsonl", "json", "arrow", "feather", "ipc", "arrows"];
+const MANIFEST_EXTENSIONS: &[&str] = &[
+    "parquet", "pq", "csv", "tsv", "tab", "ndjson", "jsonl", "json", "arrow", "feather", "ipc", "arrows",
+    "xlsx", "xlsm", "xlsb", "xls", "ods",
+];
 
 /// One manifest file of the collection.
 #[derive(Debug, Clone)]
@@ -48,18 +55,20 @@ pub struct Manifest {
     /// Items already in memory (from portal metadata): read from here instead of `path`. The
     /// columns are named by [`Field::name`] and hold text.
     pub memory: Option<std::sync::Arc<RecordBatch>>,
+    /// The sheet to read, for a spreadsheet (each sheet is a manifest of its own).
+    pub sheet: Option<String>,
 }
 
 impl Manifest {
     /// A manifest file on disk.
     pub fn file(path: PathBuf, display: String) -> Self {
-        Manifest { path, display, memory: None }
+        Manifest { path, display, memory: None, sheet: None }
     }
 
     /// Items built in memory; `path` is the file they came from (for messages), `display` how
     /// reports name them.
     pub fn in_memory(path: PathBuf, display: String, batch: RecordBatch) -> Self {
-        Manifest { path, display, memory: Some(std::sync::Arc::new(batch)) }
+        Manifest { path, display, memory: Some(std::sync::Arc::new(batch)), sheet: None }
     }
 }
 
@@ -104,6 +113,31 @@ impl ItemBatch {
 
 /// Expands the user's paths into manifest files, folders in sorted order.
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
+    expand_inputs_in(paths, None)
+}
+
+/// [`expand_inputs`], with a spreadsheet given as one manifest per sheet that holds cells, or
+/// only the sheet `sheet` names (`--sheet`).
+pub fn expand_inputs_in(paths: &[PathBuf], sheet: Option<&str>) -> Result<Vec<Manifest>> {
+    let files = expand_files(paths)?;
+    let mut out = Vec::with_capacity(files.len());
+    for m in files {
+        if extension_format(&m.path) != Some(Format::Spreadsheet) {
+            out.push(m);
+            continue;
+        }
+        detect_format(&m.path)?;
+        let sheets = sheet::sheets(&m.path, sheet)?;
+        let many = sheets.len() > 1;
+        for name in sheets {
+            let display = if many { format!("{}#{name}", m.display) } else { m.display.clone() };
+            out.push(Manifest { display, sheet: Some(name), ..m.clone() });
+        }
+    }
+    Ok(out)
+}
+
+fn expand_files(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
@@ -160,6 +194,7 @@ fn extension_format(path: &Path) -> Option<Format> {
         "ndjson" | "jsonl" => Format::Ndjson,
         "json" => Format::JsonArray,
         "arrow" | "feather" | "ipc" | "arrows" => Format::Ipc,
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Format::Spreadsheet,
         _ => return None,
     })
 }
@@ -188,6 +223,20 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         }
         (Some(Format::Ipc), Some(Format::Ipc)) | (Some(Format::Ipc), None) => Ok(Format::Ipc),
         (Some(Format::Ipc), Some(_)) => Err(Error::input(path, "not an Arrow IPC (Feather) file")),
+        (Some(Format::Spreadsheet), Some(Format::Spreadsheet)) => Ok(Format::Spreadsheet),
+        (Some(Format::Spreadsheet), _) => Err(Error::input(
+            path,
+            "not an Excel or OpenDocument file (it is neither a zip nor an OLE container)",
+        )),
+        (ext, Some(Format::Spreadsheet)) => {
+            let named = ext.map_or("a manifest", format_name);
+            Err(Error::input(
+                path,
+                format!(
+                    "named like {named} but holds a spreadsheet or another zip/OLE file; give it its own extension (.xlsx, .xls or .ods) to read its sheets"
+                ),
+            ))
+        }
         (Some(ext), Some(Format::Parquet)) | (Some(ext), Some(Format::Ipc)) => {
             Err(Error::input(path, format!("named like {} but holds binary columnar data", format_name(ext))))
         }
@@ -217,6 +266,11 @@ fn sniff(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"ARROW1") || head.starts_with(&[0xff, 0xff, 0xff, 0xff]) {
         return Some(Format::Ipc);
     }
+    // A zip (xlsx, ods) or an OLE compound file (xls): never text.
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])
+    {
+        return Some(Format::Spreadsheet);
+    }
     let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => Some(Format::JsonArray),
@@ -233,6 +287,7 @@ pub fn format_name(format: Format) -> &'static str {
         Format::Ndjson => "NDJSON",
         Format::JsonArray => "JSON",
         Format::Ipc => "Arrow IPC",
+        Format::Spreadsheet => "a spreadsheet",
     }
 }
 
@@ -284,6 +339,13 @@ pub fn read(
         Format::Ndjson => json::read_ndjson(idx, manifest, opts, sink),
         Format::JsonArray => json::read_array(idx, manifest, opts, sink),
         Format::Ipc => ipc::read(idx, manifest, opts, sink),
+        Format::Spreadsheet => match &manifest.sheet {
+            Some(name) => sheet::read(idx, manifest, name, opts, sink),
+            None => {
+                let first = sheet::sheets(&manifest.path, None)?.into_iter().next().unwrap_or_default();
+                sheet::read(idx, manifest, &first, opts, sink)
+            }
+        },
     }
 }
 
@@ -317,4 +379,74 @@ fn read_memory(
         offset += len;
     }
     Ok(())
+}
+
+/// The column names of a manifest file as the readers see them (the header of a CSV, the keys of
+/// the first JSON objects, the schema of a Parquet or Arrow file), without reading its rows. For
+/// `init`, which shows what each field was matched to.
+pub fn column_names(manifest: &Manifest) -> Result<Vec<String>> {
+    use std::io::BufRead;
+    let path = manifest.path.as_path();
+    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
+    Ok(match detect_format(path)? {
+        Format::Parquet => {
+            let builder = ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open()?)
+                .map_err(|e| Error::input(path, format!("cannot read the Parquet footer: {e}")))?;
+            builder.schema().fields().iter().map(|f| f.name().clone()).collect()
+        }
+        Format::Ipc => {
+            let file = std::io::BufReader::new(open()?);
+            match arrow_ipc::reader::FileReader::try_new(file, None) {
+                Ok(r) => r.schema().fields().iter().map(|f| f.name().clone()).collect(),
+                Err(_) => arrow_ipc::reader::StreamReader::try_new(std::io::BufReader::new(open()?), None)
+                    .map_err(|e| Error::input(path, format!("not a readable Arrow IPC file: {e}")))?
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect(),
+            }
+        }
+        Format::Csv { delimiter } => {
+            let mut input = std::io::BufReader::new(open()?);
+            csv::skip_bom(&mut input).map_err(|e| Error::io(path, &e))?;
+            let delimiter = match delimiter {
+                Some(d) => d,
+                None => csv::sniff_delimiter(input.fill_buf().map_err(|e| Error::io(path, &e))?),
+            };
+            let mut reader = ::csv::ReaderBuilder::new().delimiter(delimiter).from_reader(input);
+            let header = reader.byte_headers().map_err(|e| Error::input(path, e.to_string()))?;
+            header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect()
+        }
+        Format::Ndjson => {
+            let input = std::io::BufReader::new(open()?);
+            let mut keys: Vec<String> = Vec::new();
+            for line in input.split(b'\n').take(json::DETECT_LINES) {
+                let line = line.map_err(|e| Error::io(path, &e))?;
+                if let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice(&line) {
+                    keys.extend(obj.keys().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
+                }
+            }
+            keys
+        }
+        Format::Spreadsheet => match &manifest.sheet {
+            Some(name) => sheet::column_names(path, name)?,
+            None => {
+                let first = sheet::sheets(path, None)?.into_iter().next().unwrap_or_default();
+                sheet::column_names(path, &first)?
+            }
+        },
+        Format::JsonArray => {
+            let text = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&text).map_err(|e| Error::input(path, format!("not JSON: {e}")))?;
+            let mut keys: Vec<String> = Vec::new();
+            for obj in value.as_array().into_iter().flatten().take(json::DETECT_LINES) {
+                if let Some(obj) = obj.as_object() {
+                    keys.extend(obj.keys().filter(|k| !keys.contains(k)).cloned().collect::<Vec<_>>());
+                }
+            }
+            keys
+        }
+    })
 }

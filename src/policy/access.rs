@@ -776,7 +776,14 @@ pub fn judge(raw: Option<&str>, severity: &dyn Fn(Rule) -> Severity) -> Judgemen
             (Rule::AccessDiscriminatory, format!("access restriction `{shown}` {}{because}", r.reason))
         }
         Class::NotPublic => {
-            (Rule::AccessNotPublic, format!("access statement `{shown}`: the item is {}{because}", r.reason))
+            // The reason is a phrase ("not public") or a fact ("CKAN package `private: true`
+            // ..."): either way the sentence says what it means for the item.
+            let why =
+                if r.reason.starts_with("not public") { String::new() } else { format!(" ({})", r.reason) };
+            (
+                Rule::AccessNotPublic,
+                format!("access statement `{shown}`: the item is not public{why}{because}"),
+            )
         }
     };
     let key = match r.class {

@@ -14,6 +14,9 @@ use crate::config::DpgType;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListFile {
+    /// Where the approved list comes from.
+    #[serde(default)]
+    source: String,
     #[serde(default)]
     osi_approved: bool,
     approved: Vec<String>,
@@ -37,8 +40,12 @@ struct ReasonFile {
 /// The lists for one DPG type.
 #[derive(Debug)]
 pub struct LicenseList {
+    path: &'static str,
+    source: String,
     osi_approved: bool,
     approved: HashSet<String>,
+    /// The approved ids in the file's order, for listing them.
+    approved_order: Vec<String>,
     review: Vec<String>,
     reasons: Vec<(Vec<String>, String)>,
 }
@@ -64,7 +71,7 @@ const LIST_FILES: [(&str, &str); 3] = [
 ];
 
 static LISTS: LazyLock<Result<[LicenseList; 3], String>> = LazyLock::new(|| {
-    let parse = |(path, text): (&str, &str)| -> Result<LicenseList, String> {
+    let parse = |(path, text): (&'static str, &str)| -> Result<LicenseList, String> {
         let file: ListFile = toml::from_str(text).map_err(|e| format!("{path}: {}", e.message().trim()))?;
         // A reason without its source would be a claim nobody can check.
         if let Some(r) = file.reason.iter().find(|r| r.source.trim().is_empty() || r.reason.trim().is_empty())
@@ -75,8 +82,11 @@ static LISTS: LazyLock<Result<[LicenseList; 3], String>> = LazyLock::new(|| {
             ));
         }
         Ok(LicenseList {
+            path,
+            source: file.source,
             osi_approved: file.osi_approved,
-            approved: file.approved.into_iter().collect(),
+            approved: file.approved.iter().cloned().collect(),
+            approved_order: file.approved,
             review: file.review,
             reasons: file.reason.into_iter().map(|r| (r.ids, r.reason)).collect(),
         })
@@ -105,6 +115,52 @@ pub fn listed_ids() -> Vec<(&'static str, String)> {
         }
     }
     out
+}
+
+/// What `dpg-audit rules licenses` shows: the licenses a DPG type accepts under a profile and the
+/// ones left to reviewers, each with where it comes from or why.
+#[derive(Debug, Clone, Default)]
+pub struct Acceptable {
+    /// (id or pattern, why it is approved).
+    pub approved: Vec<(String, String)>,
+    /// Whether every OSI-approved license is approved too (software, and AI systems' code).
+    pub osi_approved: bool,
+    /// (id or pattern, the reason reviewers decide).
+    pub review: Vec<(String, String)>,
+}
+
+/// The licenses `dpg_type` accepts under `profile`, read from the same lists [`classify`] uses.
+pub fn acceptable(dpg_type: DpgType, profile: &Profile) -> Result<Acceptable, String> {
+    let [data, content, software] = LISTS.as_ref().map_err(Clone::clone)?;
+    let lists: Vec<&LicenseList> = match dpg_type {
+        DpgType::Data => vec![data],
+        DpgType::Content => vec![content],
+        DpgType::Software => vec![software],
+        // Training data follows the data rules and code the software rules (see `classify`).
+        DpgType::AiSystem => vec![data, software],
+    };
+    let mut out = Acceptable::default();
+    for list in lists {
+        out.osi_approved |= list.osi_approved;
+        for id in &list.approved_order {
+            out.approved.push((id.clone(), format!("{} ({})", list.source, list.path)));
+        }
+        for id in &list.review {
+            // An id the profile approves is not left to reviewers.
+            if profile.approves(id, dpg_type) {
+                continue;
+            }
+            let reason = list.reason(id).map_or_else(|| review_reason(id), str::to_string);
+            out.review.push((id.clone(), reason));
+        }
+    }
+    for id in profile.approved_patterns(dpg_type) {
+        if !out.approved.iter().any(|(a, _)| a == id) {
+            let why = format!("approved by profile `{}`: {}", profile.name, profile.description);
+            out.approved.push((id.to_string(), why));
+        }
+    }
+    Ok(out)
 }
 
 /// How one license fares for a DPG type.

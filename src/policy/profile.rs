@@ -131,6 +131,17 @@ impl Profile {
         }
     }
 
+    /// The ids and patterns this profile approves for `dpg_type` beyond the lists.
+    pub fn approved_patterns(&self, dpg_type: DpgType) -> Vec<&str> {
+        let lists: Vec<&Vec<String>> = match dpg_type {
+            DpgType::Data => vec![&self.approve_data],
+            DpgType::Content => vec![&self.approve_content],
+            DpgType::Software => vec![&self.approve_software],
+            DpgType::AiSystem => vec![&self.approve_data, &self.approve_software],
+        };
+        lists.into_iter().flatten().map(String::as_str).collect()
+    }
+
     pub fn built_in_names() -> Vec<&'static str> {
         BUILT_IN.iter().map(|(n, _)| *n).collect()
     }

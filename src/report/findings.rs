@@ -3,8 +3,11 @@
 //! The format follows the extension: `.parquet`, `.csv` or `.ndjson` (`.jsonl`). Rows are written
 //! as they arrive, in chunks, so memory does not depend on how many findings there are. The
 //! columns are those of [`Finding`] (rule, severity, item, manifest, row, line, message, value,
-//! evidence, waived); a finding's absent value is an empty CSV cell, a Parquet null, or a JSON
-//! null.
+//! evidence, waived), then the item's license as the audit read it: `license`, its normalized
+//! SPDX expression, and `license_status` (`normalized`, `ambiguous`, `unrecognized`, `missing`), so
+//! findings can be filtered by SPDX id. Both are empty for a row that could not be read and for
+//! findings made after the rows (duplicate ids). A finding's absent value is an empty CSV cell, a
+//! Parquet null, or a JSON null.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -27,14 +30,26 @@ use super::dict_column::{DictBuilder, DictChunk, DictColumnWriter, Texts};
 use super::escape::neutralize_csv_cell;
 use crate::error::{Error, Result};
 
-const COLUMNS: [&str; 10] =
-    ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"];
+const COLUMNS: [&str; 12] = [
+    "rule",
+    "severity",
+    "item",
+    "manifest",
+    "row",
+    "line",
+    "message",
+    "value",
+    "evidence",
+    "waived",
+    "license",
+    "license_status",
+];
 
 /// The Parquet columns of few distinct texts, which [`super::dict_column`] dictionary-codes
 /// (positions in [`COLUMNS`]), and whether each can be null.
 const DICT_COLUMNS: [(usize, bool); 5] = [(0, false), (1, false), (3, true), (6, false), (7, true)];
 /// The others, which Parquet's own column writers encode.
-const ARROW_COLUMNS: [usize; 5] = [2, 4, 5, 8, 9];
+const ARROW_COLUMNS: [usize; 7] = [2, 4, 5, 8, 9, 10, 11];
 
 /// One finding, borrowed, as a worker holds it while encoding.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +63,8 @@ pub struct FindingRef<'a> {
     pub message: &'a str,
     pub value: Option<&'a str>,
     pub evidence: Option<&'a str>,
+    /// The item's license label (see [`license_columns`]).
+    pub license: Option<&'a str>,
     pub waived: Option<&'a str>,
     /// Names the rule, severity, message and value together for the Parquet encoder: findings
     /// of one kind have the same four texts, which a chunk then holds once. The auditor numbers
@@ -70,10 +87,21 @@ impl<'a> From<&'a Finding> for FindingRef<'a> {
             message: &f.message,
             value: f.value.as_deref(),
             evidence: f.evidence.as_deref(),
+            license: None,
             waived: f.waived.as_deref(),
             kind: None,
             manifest_index: None,
         }
+    }
+}
+
+/// A license label (the report's `by_license` key: an SPDX expression, or the status of a
+/// statement that has none) as the `license` and `license_status` columns.
+pub fn license_columns(label: Option<&str>) -> (Option<&str>, Option<&str>) {
+    match label {
+        None => (None, None),
+        Some(status @ ("missing" | "unrecognized" | "ambiguous")) => (None, Some(status)),
+        Some(expression) => (Some(expression), Some("normalized")),
     }
 }
 
@@ -115,7 +143,7 @@ pub struct ParquetChunk {
     /// Rule, severity, message and value, keyed by the findings' kinds.
     kinds: DictChunk<4>,
     manifest: DictChunk<1>,
-    arrow: [ArrayRef; 5],
+    arrow: [ArrayRef; 7],
     rows: usize,
 }
 
@@ -438,7 +466,10 @@ fn csv_line(out: &mut Vec<u8>, f: &FindingRef) {
     cell(out, f.message, false);
     cell(out, f.value.unwrap_or(""), false);
     cell(out, f.evidence.unwrap_or(""), false);
-    cell(out, f.waived.unwrap_or(""), true);
+    cell(out, f.waived.unwrap_or(""), false);
+    let (license, status) = license_columns(f.license);
+    cell(out, license.unwrap_or(""), false);
+    cell(out, status.unwrap_or(""), true);
 }
 
 /// Every key present, absent values as null, so each line has the same shape.
@@ -459,6 +490,9 @@ impl serde::Serialize for NdjsonRow<'_, '_> {
         m.serialize_entry("value", &f.value)?;
         m.serialize_entry("evidence", &f.evidence)?;
         m.serialize_entry("waived", &f.waived)?;
+        let (license, status) = license_columns(f.license);
+        m.serialize_entry("license", &license)?;
+        m.serialize_entry("license_status", &status)?;
         m.end()
     }
 }
@@ -468,8 +502,8 @@ struct Columns {
     /// Rule, severity, message and value, by the findings' kinds.
     kinds: DictBuilder<4>,
     manifest: DictBuilder<1>,
-    /// item, evidence, waived.
-    text: [StringBuilder; 3],
+    /// item, evidence, waived, license, license_status.
+    text: [StringBuilder; 5],
     row: UInt64Builder,
     line: UInt64Builder,
 }
@@ -488,10 +522,13 @@ impl Columns {
     fn push(&mut self, f: &FindingRef) {
         self.kinds.push(f.kind, [Some(f.rule), Some(f.severity.as_str()), Some(f.message), f.value]);
         self.manifest.push(f.manifest_index.map(|m| m as u64), [f.manifest]);
-        let [item, evidence, waived] = &mut self.text;
+        let [item, evidence, waived, license, status] = &mut self.text;
         item.append_option(f.item);
         evidence.append_option(f.evidence);
         waived.append_option(f.waived);
+        let (l, st) = license_columns(f.license);
+        license.append_option(l);
+        status.append_option(st);
         self.row.append_option(f.row);
         self.line.append_option(f.line);
     }
@@ -505,7 +542,7 @@ impl Columns {
             *b = StringBuilder::with_capacity(rows, bytes);
             Arc::new(array) as ArrayRef
         };
-        let [item, evidence, waived] = &mut self.text;
+        let [item, evidence, waived, license, status] = &mut self.text;
         let rows = self.row.values_slice().len();
         ParquetChunk {
             kinds: self.kinds.take(),
@@ -516,6 +553,8 @@ impl Columns {
                 Arc::new(self.line.finish()),
                 col(evidence),
                 col(waived),
+                col(license),
+                col(status),
             ],
             rows,
         }

@@ -60,7 +60,7 @@ fn group_message(g: &Group) -> String {
     if !g.examples.is_empty() {
         m.push_str(&format!("\ne.g. {}", g.examples.join(", ")));
     }
-    if let Some(fix) = hint(g.rule) {
+    if let Some(fix) = super::group_hint(g) {
         m.push_str(&format!("\nFix: {fix}"));
     }
     m

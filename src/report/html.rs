@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::escape::html as h;
-use super::{Criterion, Report, Verdict, collection_wide, hint};
+use super::{Criterion, Report, Verdict, collection_wide};
 
 /// Bars per chart; the rest are summed into one "others" bar.
 const MAX_BARS: usize = 15;
@@ -265,7 +265,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         for g in &report.groups {
             let sev = if g.waived.is_some() { "waived" } else { g.severity.as_str() };
             let crit = Criterion::of(g.rule).map_or(super::OTHER_CHECKS, Criterion::title);
-            let count = if collection_wide(g) { "collection".to_string() } else { g.count.to_string() };
+            let count = if collection_wide(g) { "collection".to_string() } else { super::thousands(g.count) };
             let examples: Vec<String> = g.examples.iter().map(|e| h(e).into_owned()).collect();
             write!(
                 out,
@@ -274,13 +274,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 h(&g.key),
                 g.count,
                 examples.join(", "),
-                h(&g.message)
+                code_spans(&g.message)
             )?;
             if let Some(reason) = &g.waived {
                 write!(out, "<div class=\"hint\">waived: {}</div>", h(reason))?;
             }
-            if let Some(fix) = hint(g.rule) {
-                write!(out, "<div class=\"hint\">Fix: {}</div>", h(fix))?;
+            if let Some(fix) = super::group_hint(g) {
+                write!(out, "<div class=\"hint\">Fix: {}</div>", code_spans(fix))?;
             }
             writeln!(out, "</td></tr>")?;
         }
@@ -303,7 +303,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     for f in &report.findings {
         let sev = if f.waived.is_some() { "waived" } else { f.severity.as_str() };
         let row = f.row.map(|r| r.to_string()).unwrap_or_default();
-        let mut message = h(&f.message).into_owned();
+        let mut message = code_spans(&f.message);
         if let Some(e) = &f.evidence {
             message.push_str(&format!("<div class=\"hint\">evidence: {}</div>", h(e)));
         }
@@ -349,4 +349,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "<script>{SCRIPT}</script>")?;
     writeln!(out, "</body>")?;
     writeln!(out, "</html>")
+}
+
+/// A message as HTML: escaped, with its `backtick` spans (the values and columns messages quote)
+/// set as code rather than shown with their backticks. Unbalanced backticks are left as text.
+fn code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return h(text).into_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(&h(part));
+            out.push_str("</code>");
+        } else {
+            out.push_str(&h(part));
+        }
+    }
+    out
 }

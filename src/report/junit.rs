@@ -10,7 +10,7 @@
 use std::io::Write;
 
 use super::escape::{xml, xml_text};
-use super::{Criterion, Group, Report, collection_wide, hint};
+use super::{Criterion, Group, Report, collection_wide};
 use crate::policy::Severity;
 use crate::policy::rules::Rule;
 
@@ -40,7 +40,7 @@ fn detail(g: &Group) -> String {
     if !g.examples.is_empty() {
         s.push_str(&format!("examples: {}\n", g.examples.join(", ")));
     }
-    if let Some(fix) = hint(g.rule) {
+    if let Some(fix) = super::group_hint(g) {
         s.push_str(&format!("fix: {fix}\n"));
     }
     s

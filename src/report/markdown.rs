@@ -105,7 +105,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 Some(reason) => format!("waived ({})", md(reason)),
                 None => g.severity.as_str().to_string(),
             };
-            let count = if collection_wide(g) { "collection".to_string() } else { g.count.to_string() };
+            let count = if collection_wide(g) { "collection".to_string() } else { super::thousands(g.count) };
             let examples: Vec<String> = g.examples.iter().map(|e| md(e)).collect();
             writeln!(
                 out,

@@ -98,8 +98,9 @@ pub struct Collection {
     pub profile: String,
     pub manifests: Vec<String>,
     pub items: u64,
-    /// The collection's name from its config (not part of the JSON report).
-    #[serde(skip)]
+    /// The collection's name from its config (or the dataset's, for portal metadata); absent
+    /// when neither names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -371,22 +372,95 @@ impl Report {
         match self.verdict {
             Verdict::Pass => "eligible: every item is openly licensed and nothing needs review".to_string(),
             Verdict::Review => {
-                format!("no errors; {} warning(s) need a reviewer's eye", self.count(Severity::Warning))
+                format!(
+                    "no errors; {} warning(s) need a reviewer's eye",
+                    thousands(self.count(Severity::Warning))
+                )
             }
             Verdict::Fail => format!(
                 "not eligible: {} of {} items have errors ({} error finding(s), {} warning(s))",
-                s.items_with_errors,
-                s.items,
-                self.count(Severity::Error),
-                self.count(Severity::Warning)
+                thousands(s.items_with_errors),
+                thousands(s.items),
+                thousands(self.count(Severity::Error)),
+                thousands(self.count(Severity::Warning))
             ),
         }
     }
 }
 
+/// A count with thousands separators (3,000,000), as every human-readable format writes counts.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A note when NonCommercial licenses passed: accepted under the collection's profile (the
+/// `dpg-2024` profile keeps the older content list), but not under the DPGA's current guidance,
+/// which reviewers will apply. None when no NC license passed.
+pub fn noncommercial_note(report: &Report) -> Option<String> {
+    use crate::policy::licenses::{Class, classify};
+    let dpg_type = match report.collection.dpg_type {
+        "data" => crate::config::DpgType::Data,
+        "content" => crate::config::DpgType::Content,
+        "software" => crate::config::DpgType::Software,
+        "ai-system" => crate::config::DpgType::AiSystem,
+        _ => return None,
+    };
+    let profile = crate::policy::profile::Profile::load(&report.collection.profile).ok()?;
+    let default = crate::policy::profile::Profile::default();
+    let mut passed: u64 = 0;
+    let mut ids = Vec::new();
+    for (id, n) in &report.summary.by_license {
+        let is_nc = id.split(['-', ' ', '(', ')']).any(|part| part == "NC");
+        if is_nc
+            && classify(id, false, dpg_type, &profile) == Class::Approved
+            && classify(id, false, dpg_type, &default) != Class::Approved
+        {
+            passed += n;
+            ids.push(id.as_str());
+        }
+    }
+    (passed > 0).then(|| {
+        format!(
+            "{} item(s) under NonCommercial licenses ({}) pass under profile `{}`, but the DPGA no longer accepts NonCommercial licenses (default profile `dpg`)",
+            thousands(passed),
+            ids.join(", "),
+            report.collection.profile
+        )
+    })
+}
+
 /// The one-line fix of a rule, from its doc (shown beside findings).
 pub fn hint(rule: Rule) -> Option<&'static str> {
     rule.doc().map(|d| d.fix.as_str())
+}
+
+/// How to fix a group: the rule's fix, or one that fits the kind of problem when the rule's
+/// general advice would mislead (quoting advice for a file that is not UTF-8).
+pub fn group_hint(g: &Group) -> Option<&'static str> {
+    if g.rule == Rule::ManifestRowInvalid {
+        match g.key.as_str() {
+            "invalid UTF-8" => {
+                return Some(
+                    "Save the file as UTF-8 (in Excel: Save As > CSV UTF-8; in LibreOffice: character set Unicode (UTF-8)) and run the audit again.",
+                );
+            }
+            "error cell" => {
+                return Some(
+                    "Replace the error value (#N/A, #REF!, ...) with the cell's text, or fix the formula that produced it, and run the audit again.",
+                );
+            }
+            _ => {}
+        }
+    }
+    hint(g.rule)
 }
 
 /// Whether a group is about the whole collection rather than a count of items.

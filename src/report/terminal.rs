@@ -4,7 +4,8 @@
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 
-use super::{Report, Verdict, collection_wide, hint};
+use super::{Report, Verdict, collection_wide};
+use crate::policy::Rule;
 use crate::policy::Severity;
 
 /// How many groups the terminal lists (over all sections) before pointing at the other formats.
@@ -60,17 +61,10 @@ impl Paint {
     }
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use super::thousands;
+
+/// The Licenses table's row for items whose row could not be read.
+const UNREADABLE: &str = "(unreadable rows)";
 
 /// Manifest text on a terminal: control characters (escape sequences) are replaced so a value
 /// cannot move the cursor or recolour the screen.
@@ -108,14 +102,27 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
         writeln!(out, "{}", p.bold("Licenses"))?;
         let mut licenses: Vec<(&String, &u64)> = s.by_license.iter().collect();
         licenses.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let width =
-            licenses.iter().take(MAX_LICENSES).map(|(l, _)| l.chars().count()).max().unwrap_or(0).min(40);
+        // Rows that could not be read have no license: shown, so the table adds up to the items.
+        let unread = s.items.saturating_sub(s.by_license.values().sum());
+        let label_width = if unread > 0 { UNREADABLE.len() } else { 0 };
+        let width = licenses
+            .iter()
+            .take(MAX_LICENSES)
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(label_width)
+            .min(40);
         for (license, count) in licenses.iter().take(MAX_LICENSES) {
             let pct = if s.items > 0 { **count as f64 * 100.0 / s.items as f64 } else { 0.0 };
             writeln!(out, "  {:<width$}  {:>12}  {pct:5.1}%", clean(license), thousands(**count))?;
         }
         if licenses.len() > MAX_LICENSES {
             writeln!(out, "  ... and {} more", licenses.len() - MAX_LICENSES)?;
+        }
+        if unread > 0 {
+            let pct = unread as f64 * 100.0 / s.items as f64;
+            writeln!(out, "  {UNREADABLE:<width$}  {:>12}  {pct:5.1}%", thousands(unread))?;
         }
         writeln!(out)?;
     }
@@ -167,7 +174,18 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
                 let examples: Vec<String> = g.examples.iter().map(|e| clean(e)).collect();
                 writeln!(out, "      e.g. {}", examples.join(", "))?;
             }
-            if let Some(fix) = hint(g.rule) {
+            // Where the group's message cannot say it: the offending URL, the other copy of an id.
+            if matches!(g.rule, Rule::AccessLocationInvalid | Rule::DuplicateItemId)
+                && let Some(f) = g.first.and_then(|i| report.findings.get(i))
+                && f.message != g.message
+            {
+                let at = match (&f.manifest, f.row) {
+                    (Some(m), Some(row)) => format!(" (row {row} of {})", clean(m)),
+                    _ => String::new(),
+                };
+                writeln!(out, "      first: {}{at}", clean(&f.message))?;
+            }
+            if let Some(fix) = super::group_hint(g) {
                 writeln!(out, "      {} {fix}", p.dim("fix:"))?;
             }
         }
@@ -194,6 +212,10 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
         writeln!(out)?;
     }
 
+    if let Some(note) = super::noncommercial_note(report) {
+        writeln!(out, "{} {}", p.severity(Severity::Info, "note:"), clean(&note))?;
+        writeln!(out)?;
+    }
     let line = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());
     writeln!(out, "{}", p.verdict(report.verdict, &line))
 }
