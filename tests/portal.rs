@@ -175,8 +175,14 @@ fn dcat_us_json_ld_with_pod_context() {
         d.license.as_ref().map(|l| dpg_audit::license::normalize(l).expression),
         Some(Some("CC0-1.0".into()))
     );
-    // accessLevel is outside the JSON-LD context; it is read from the JSON.
-    assert_eq!(d.access.as_deref(), Some("public"));
+    // accessLevel is outside the JSON-LD context; it is read from the JSON, with the `rights`
+    // text (issue #18: the access conditions POD keeps there).
+    assert_eq!(
+        d.access.as_deref(),
+        Some(
+            "public; This dataset has been given an international public domain dedication for worldwide reuse"
+        )
+    );
     assert_eq!(d.items.len(), 4);
     assert_eq!(norms(&d), ["CC0-1.0"; 4]);
     assert_eq!(inherited(&d), [true; 4]);

@@ -256,10 +256,13 @@ fn audit_dataset(
 ) -> Result<Report> {
     let config = d.config(base);
     let manifest = d.manifest(display)?;
-    if in_batch {
-        return run_here(opts, &config, &[manifest]);
-    }
-    crate::audit::run_collection(opts, &config, &[manifest])
+    let mut report = if in_batch {
+        run_here(opts, &config, &[manifest])?
+    } else {
+        crate::audit::run_collection(opts, &config, &[manifest])?
+    };
+    report.notes.clone_from(&d.notes);
+    Ok(report)
 }
 
 /// An entry of the batch, with whether its file holds several datasets (reports then name the

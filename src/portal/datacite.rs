@@ -108,13 +108,15 @@ pub fn read(path: &Path, bytes: &[u8], format: InputFormat) -> Result<Vec<Entry>
     if head == Some(&b'<') {
         return read_xml(path, bytes).map(|d| vec![d]);
     }
-    let obj = super::parse_object(path, bytes, format)?;
+    let (obj, note) = super::parse_object(path, bytes, format)?;
     let entry = if format == InputFormat::Zenodo || (is_zenodo(&obj) && !is_datacite(&obj)) {
         zenodo(path, zenodo_record(&obj))
     } else {
         datacite_json(path, attributes(&obj))
     };
-    Ok(vec![entry])
+    let mut entries = vec![entry];
+    super::add_note(&mut entries, note);
+    Ok(entries)
 }
 
 fn record_dataset(

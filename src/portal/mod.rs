@@ -14,6 +14,7 @@ pub mod datacite;
 pub mod dcat;
 pub mod frictionless;
 pub mod hf_card;
+pub mod pod;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -93,14 +94,17 @@ pub const READERS: &[Reader] = &[
         extensions: &["json", "jsonld"],
         json_detect: Some(|o| has_context(o) && croissant::is_croissant(o)),
         read: |path, bytes| {
-            Ok(vec![croissant::read(path, &parse_object(path, bytes, InputFormat::Croissant)?)])
+            let (o, note) = parse_object(path, bytes, InputFormat::Croissant)?;
+            let mut entries = vec![croissant::read(path, &o)];
+            add_note(&mut entries, note);
+            Ok(entries)
         },
     },
     Reader {
         format: InputFormat::Dcat,
         name: "DCAT",
         extensions: &["ttl", "nt", "n3", "rdf", "owl", "xml", "jsonld", "json"],
-        json_detect: Some(has_context),
+        json_detect: Some(|o| has_context(o) || pod::is_catalog(o)),
         read: dcat::read,
     },
     Reader {
@@ -123,7 +127,10 @@ pub const READERS: &[Reader] = &[
         extensions: &["json", "jsonld"],
         json_detect: Some(frictionless::is_package),
         read: |path, bytes| {
-            Ok(vec![frictionless::read(path, &parse_object(path, bytes, InputFormat::Frictionless)?)])
+            let (o, note) = parse_object(path, bytes, InputFormat::Frictionless)?;
+            let mut entries = vec![frictionless::read(path, &o)];
+            add_note(&mut entries, note);
+            Ok(entries)
         },
     },
     Reader {
@@ -177,6 +184,10 @@ pub struct Dataset {
     /// the single-location criterion cannot be checked.
     pub expects_urls: bool,
     pub items: Vec<Item>,
+    /// What the reader had to repair or tolerate to read the file (a lone surrogate escape, an
+    /// IRI a strict parser refuses): the report lists these so a reading is never silently
+    /// different from the file.
+    pub notes: Vec<String>,
 }
 
 /// One item: a resource, distribution, file or record.
@@ -246,6 +257,18 @@ impl Dataset {
             if item.access.is_none() {
                 item.access.clone_from(&self.access);
             }
+        }
+    }
+
+    /// An item standing for the dataset itself, for a dataset that lists no file or
+    /// distribution: it carries the dataset's licence (judged as any other) and no access URL
+    /// (so a format that gives URLs reports `access-location-missing`), with `why` as evidence.
+    pub fn record_item(&self, why: &str) -> Item {
+        Item {
+            id: self.id.clone().or_else(|| Some(file_label(&self.source))),
+            title: self.name.clone(),
+            evidence: Some(why.to_string()),
+            ..Item::default()
         }
     }
 
@@ -359,9 +382,11 @@ pub fn detect(path: &Path) -> Result<Detected> {
     match ext.as_str() {
         "ttl" | "nt" | "n3" | "rdf" | "owl" => return Ok(Detected::Portal(InputFormat::Dcat)),
         "md" | "markdown" => {
-            let head = read_head(path, 8)?;
+            // Blank lines before the opening fence are tolerated, as `hf_card::front_matter` does.
+            let head = read_head(path, 4096)?;
             let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-            return Ok(if head.starts_with(b"---") {
+            let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+            return Ok(if head[start..].starts_with(b"---") {
                 Detected::Portal(InputFormat::HfCard)
             } else {
                 Detected::NotACard
@@ -421,15 +446,23 @@ pub fn detect(path: &Path) -> Result<Detected> {
         return Ok(Detected::Portal(InputFormat::Ckan));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        // Not one JSON value: the manifest reader reports what is wrong with it.
-        Err(_) => {
-            return Ok(if ext == "jsonld" {
-                Detected::Portal(InputFormat::Dcat)
-            } else {
-                Detected::Manifest
-            });
+    let value: serde_json::Value = match parse_json(path, &bytes, InputFormat::Auto) {
+        Ok((v, _)) => v,
+        Err(e) => {
+            if ext == "jsonld" {
+                return Ok(Detected::Portal(InputFormat::Dcat));
+            }
+            // JSON Lines whose first line is broken: the manifest reader reports the rows.
+            let objects =
+                text.split(|b| *b == b'\n').filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).take(3);
+            let lines = objects
+                .filter(|l| serde_json::from_slice::<serde_json::Value>(l).is_ok_and(|v| v.is_object()))
+                .count();
+            if lines > 0 {
+                return Ok(Detected::Manifest);
+            }
+            // One JSON document that is broken: the parser's line and column say where.
+            return Err(e);
         }
     };
     let Some(obj) = value.as_object() else { return Ok(Detected::Manifest) };
@@ -501,13 +534,112 @@ pub(crate) fn parse_object(
     path: &Path,
     bytes: &[u8],
     format: InputFormat,
-) -> Result<serde_json::Map<String, serde_json::Value>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        Error::input(path, format!("not valid JSON ({e}); expected {} metadata", format.name()))
-    })?;
-    match value {
-        serde_json::Value::Object(o) => Ok(o),
+) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
+    match parse_json(path, bytes, format)? {
+        (serde_json::Value::Object(o), note) => Ok((o, note)),
         _ => Err(Error::input(path, format!("expected a JSON object holding {} metadata", format.name()))),
+    }
+}
+
+/// The file as one JSON value. A lone UTF-16 surrogate escape (`"\ud83d"` without its pair),
+/// which real exports contain and strict JSON parsers refuse, is replaced by U+FFFD and the
+/// returned note says how many were and where the first was; any other error is an input error
+/// with the parser's line and column.
+pub(crate) fn parse_json(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+) -> Result<(serde_json::Value, Option<String>)> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let what = match format {
+        InputFormat::Auto => "portal metadata or an item manifest".to_string(),
+        f => format!("{} metadata", f.name()),
+    };
+    let invalid = |e: serde_json::Error| Error::input(path, format!("not valid JSON ({e}); expected {what}"));
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok((v, None)),
+        Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
+            let (fixed, n) = repair_surrogates(bytes);
+            let v = serde_json::from_slice(&fixed).map_err(invalid)?;
+            let note = format!(
+                "{n} lone UTF-16 surrogate escape(s) replaced by U+FFFD (the first at line {}, column {})",
+                e.line(),
+                e.column()
+            );
+            Ok((v, Some(note)))
+        }
+        Err(e) => Err(invalid(e)),
+    }
+}
+
+/// Replaces `\uXXXX` escapes of unpaired surrogates inside JSON strings with `\ufffd`; returns
+/// the text and how many were replaced. Everything else is copied as is.
+pub(crate) fn repair_surrogates(bytes: &[u8]) -> (Vec<u8>, usize) {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let escape_at = |i: usize| -> Option<u16> {
+        if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') {
+            hex4(&bytes[i + 2..])
+        } else {
+            None
+        }
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut in_string, mut i, mut n) = (false, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !in_string {
+            in_string = b == b'"';
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = false;
+                out.push(b);
+                i += 1;
+            }
+            b'\\' => match escape_at(i) {
+                Some(hi @ 0xD800..=0xDBFF) => {
+                    if escape_at(i + 6).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) {
+                        out.extend_from_slice(&bytes[i..i + 12]);
+                        i += 12;
+                    } else {
+                        let _ = hi;
+                        out.extend_from_slice(b"\\ufffd");
+                        n += 1;
+                        i += 6;
+                    }
+                }
+                Some(0xDC00..=0xDFFF) => {
+                    out.extend_from_slice(b"\\ufffd");
+                    n += 1;
+                    i += 6;
+                }
+                _ => {
+                    // Any other escape: copied with the character it escapes.
+                    out.extend_from_slice(&bytes[i..(i + 2).min(bytes.len())]);
+                    i += 2;
+                }
+            },
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    (out, n)
+}
+
+/// Adds a reader's note to every dataset read from a file.
+pub(crate) fn add_note(entries: &mut [Entry], note: Option<String>) {
+    if let Some(note) = note {
+        for d in entries.iter_mut().flatten() {
+            d.notes.push(note.clone());
+        }
     }
 }
 

@@ -1,0 +1,155 @@
+//! Portals II (issue #18): real catalogs as portals publish them, read from copies in
+//! `tests/fixtures/portal/` (sources in `tests/fixtures/portal/SOURCES.tsv`). What each file
+//! yields is pinned: datasets, items, licences, access facts; and folders never lose a file.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use dpg_audit::portal::{self, Dataset, Detected, InputFormat, Item};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal").join(rel)
+}
+
+/// Detects and reads a fixture; every dataset in it must be readable.
+fn load(rel: &str, expected: InputFormat) -> Vec<Dataset> {
+    let path = fixture(rel);
+    let detected = portal::detect(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    assert_eq!(detected, Detected::Portal(expected), "{rel}: detected format");
+    let entries = portal::read_file(&path, expected).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    entries.into_iter().map(|e| e.unwrap_or_else(|u| panic!("{rel}: unreadable: {}", u.reason))).collect()
+}
+
+/// The normalized licence of an item (the SPDX expression, or the status when none).
+fn norm(item: &Item) -> String {
+    match &item.license {
+        None => "none".into(),
+        Some(l) => {
+            let n = dpg_audit::license::normalize(l);
+            n.expression
+                .unwrap_or_else(|| serde_json::to_value(n.status).unwrap().as_str().unwrap().to_string())
+        }
+    }
+}
+
+fn norms(d: &Dataset) -> Vec<String> {
+    d.items.iter().map(norm).collect()
+}
+
+fn urls(d: &Dataset) -> Vec<Option<&str>> {
+    d.items.iter().map(|i| i.url.as_deref()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// DCAT-US / Project Open Data data.json
+
+#[test]
+fn pod_remote_context_is_built_in() {
+    // Every federal data.json names the remote POD context; it is never fetched.
+    let all = load("dcat-us/ckanext-datajson__arm.data.json", InputFormat::Dcat);
+    assert_eq!(all.len(), 3);
+    for d in &all {
+        assert_eq!(d.access.as_deref(), Some("public"));
+        // The POD placeholder `unknown-license` names no licence.
+        assert_eq!(norms(d), ["missing"]);
+        assert!(d.items.iter().all(|i| i.url.as_deref().is_some_and(|u| u.starts_with("http"))));
+    }
+}
+
+#[test]
+fn pod_us_public_domain_marks_and_datasets_without_distributions() {
+    let all = load("dcat-us/ckanext-datajson__collection-1-parent-2-children.data.json", InputFormat::Dcat);
+    assert_eq!(all.len(), 3);
+    // usa.gov/publicdomain/label/1.0 is the Public Domain Mark.
+    assert!(
+        all.iter().all(|d| norms(d).iter().all(|n| n == "CC-PDM-1.0")),
+        "{:?}",
+        all.iter().map(norms).collect::<Vec<_>>()
+    );
+    assert_eq!(all[0].items.len(), 2);
+    // The parent lists no distribution: still a dataset, its licence judged, no location.
+    assert_eq!(all[1].items.len(), 1);
+    assert_eq!(urls(&all[1]), [None]);
+    assert!(all[1].items[0].evidence.as_deref().unwrap().contains("no distribution"));
+}
+
+#[test]
+fn pod_without_context_access_levels_rights_and_miscased_keys() {
+    let all = load("dcat-us/hand__access-levels.data.json", InputFormat::Dcat);
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        all[0].access.as_deref(),
+        Some("non-public; Data set contains personally identifiable information.")
+    );
+    assert!(all[1].access.as_deref().unwrap().starts_with("restricted public; Access restricted"));
+    assert_eq!(norms(&all[0]), ["LicenseRef-scancode-public-domain"]);
+    assert_eq!(norms(&all[1]), ["CC-PDM-1.0"]);
+    // ArcGIS Hub writes `accessUrl`.
+    assert_eq!(urls(&all[2]), [Some("https://hub.agency.example.gov/datasets/parcels")]);
+    // The lone surrogate in the third title is replaced, and every dataset says so.
+    assert!(all[2].name.as_deref().unwrap().contains('\u{fffd}'));
+    assert!(all.iter().all(|d| d.notes.iter().any(|n| n.contains("lone UTF-16 surrogate"))));
+}
+
+#[test]
+fn pod_access_levels_go_through_the_access_rules() {
+    let run = audit_json(&[fixture("dcat-us/hand__access-levels.data.json").to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    let datasets = json["datasets"].as_array().unwrap();
+    assert_eq!(rule_count(&datasets[0], "access-not-public"), 1);
+    assert_eq!(rule_count(&datasets[1], "access-discriminatory"), 1);
+    assert_eq!(datasets[2]["verdict"], "pass");
+    assert!(datasets[2]["notes"][0].as_str().unwrap().contains("surrogate"));
+}
+
+#[test]
+fn dcat_us_3_services_and_identifier_nodes() {
+    let all = load("dcat-us/datagov-harvester__dcatus3_0_service_serves_dataset.json", InputFormat::Dcat);
+    assert_eq!(all.len(), 1, "the dataset a service embeds");
+    assert_eq!(urls(&all[0]), [Some("https://api.example.gov/climate/v1")]);
+    let one = load("dcat-us/datagov-harvester__dcatus3_complete_dataset.json", InputFormat::Dcat);
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].id.as_deref(), Some("https://example.gov/datasets/national-climate-observations-2024"));
+    // Two distributions, no `license` anywhere (its `rights` text is an access fact, not a
+    // licence): the licence is missing, never guessed from the prose.
+    assert_eq!(norms(&one[0]), ["none", "none"]);
+    assert!(one[0].access.as_deref().unwrap().starts_with("Public access with no restrictions"));
+}
+
+#[test]
+fn pod_arcgis_hub_license_pages_are_not_guessed() {
+    let all = load("dcat-us/ckanext-datajson__usda.gov.data.json", InputFormat::Dcat);
+    assert_eq!(all.len(), 3);
+    assert_eq!(norms(&all[0]), ["CC0-1.0"]);
+    // A hub.arcgis.com ".../license" page names no licence by its address.
+    assert!(norms(&all[1]).iter().all(|n| n == "unknown"), "{:?}", norms(&all[1]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tolerant parsing
+
+#[test]
+fn rdf_with_an_iri_a_strict_parser_refuses_is_read_leniently() {
+    let run = audit_json(&[fixture("lenient-iri.rdf").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["summary"]["by_license"]["CC-BY-4.0"], 1);
+    assert!(json["notes"][0].as_str().unwrap().contains("read leniently"));
+}
+
+#[test]
+fn really_invalid_json_is_exit_2_with_line_and_column() {
+    let dir = tempdir();
+    let bad = write(
+        dir.path(),
+        "data.json",
+        "{\"conformsTo\": \"https://project-open-data.cio.gov/v1.1/schema\",\n \"dataset\": [\n {\"title\": \"x\" \"y\"}]}",
+    );
+    let run = audit_json(&[p(&bad)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("data.json") && run.stderr.contains("line 3"), "{}", run.stderr);
+}
