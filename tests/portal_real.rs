@@ -153,3 +153,132 @@ fn really_invalid_json_is_exit_2_with_line_and_column() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("data.json") && run.stderr.contains("line 3"), "{}", run.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Folders: what they hold, and nothing skipped silently
+
+fn skipped(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["skipped"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    let path = s["path"].as_str().unwrap();
+                    let name = Path::new(path).file_name().unwrap().to_string_lossy().into_owned();
+                    (name, s["reason"].as_str().unwrap().to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_card_folder_is_one_dataset_with_its_data_files() {
+    let dir = tempdir();
+    // A blank line before the front matter, as some tools write cards.
+    write(dir.path(), "README.md", "\n---\nlicense: cc-by-4.0\npretty_name: Demo\n---\n# Demo\n");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    write(
+        &dir.path().join("data"),
+        "train.csv",
+        "id,license,url\n1,CC-BY-4.0,https://x.org/1\n2,CC-BY-NC-4.0,https://x.org/2\n",
+    );
+    write(&dir.path().join("data"), "test.csv", "a,b\n1,2\n");
+    write(dir.path(), ".gitattributes", "*.csv filter=lfs\n");
+    let run = audit_json(&[p(dir.path())]);
+    // The CSV's non-commercial row is an error: the folder is not eligible.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    // data/test.csv and data/train.csv as files under the card's licence, plus train.csv's two rows.
+    assert_eq!(json["collection"]["items"], 4);
+    assert_eq!(json["summary"]["by_license"]["CC-BY-4.0"], 3);
+    assert_eq!(rule_count(&json, "license-not-approved"), 1);
+    assert_eq!(skipped(&json), [(".gitattributes".to_string(), "hidden".to_string())]);
+}
+
+#[test]
+fn a_data_package_folder_matches_resources_to_files() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "datapackage.json",
+        r#"{"name": "trees", "licenses": [{"name": "CC0-1.0"}], "resources": [{"name": "trees", "path": "data/trees.csv"}]}"#,
+    );
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    write(&dir.path().join("data"), "trees.csv", "id,height\n1,20\n");
+    write(&dir.path().join("data"), "unlisted.geojson", "{}");
+    write(dir.path(), "LICENSE", "CC0\n");
+    let run = audit_json(&[p(dir.path())]);
+    let json = run.json();
+    // The resource is the listed file (not counted twice); the unlisted file is an item too.
+    assert_eq!(json["collection"]["items"], 2, "{}", run.stdout);
+    assert_eq!(json["summary"]["by_license"]["CC0-1.0"], 2);
+    let s = skipped(&json);
+    assert_eq!(s.len(), 1);
+    assert!(s[0].0 == "LICENSE" && s[0].1.contains("licence text"), "{s:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_listed_never_opened() {
+    let dir = tempdir();
+    write(dir.path(), "items.csv", "id,license,url\n1,CC0-1.0,https://x.org/1\n");
+    let fifo = dir.path().join("pipe.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system
+    }
+    let run = audit_json(&[p(dir.path())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["collection"]["items"], 1);
+    let s = skipped(&json);
+    assert!(s.iter().any(|(n, r)| n == "pipe.csv" && r.contains("not a regular file")), "{s:?}");
+}
+
+#[test]
+fn a_mixed_folder_loses_no_file() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::create_dir(d.join("manifests")).unwrap();
+    write(
+        &d.join("manifests"),
+        "items.csv",
+        "id,license,url\n1,CC0-1.0,https://x.org/1\n2,CC0-1.0,https://x.org/2\n",
+    );
+    write(&d.join("manifests"), "dpg-audit.toml", "name = \"Manifest collection\"\n");
+    std::fs::copy(fixture("dcat-us/ckanext-datajson__arm.data.json"), d.join("data.json")).unwrap();
+    write(d, "notes.txt", "hello\n");
+    write(d, "picture.png", "\u{89}PNG");
+    let run = audit_json(&[p(d)]);
+    let json = run.json();
+    let summary = &json["summary"];
+    // Three POD datasets and the folder of manifests as one collection.
+    assert_eq!(summary["datasets"], 4, "{}", run.stdout);
+    let names: Vec<&str> =
+        summary["index"].as_array().unwrap().iter().filter_map(|i| i["name"].as_str()).collect();
+    assert!(names.contains(&"Manifest collection"), "{names:?}");
+    let items: Vec<u64> =
+        summary["index"].as_array().unwrap().iter().map(|i| i["items"].as_u64().unwrap()).collect();
+    assert!(items.contains(&2), "the manifest's two rows: {items:?}");
+    let s = skipped(summary);
+    let names: Vec<&str> = s.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["dpg-audit.toml", "notes.txt", "picture.png"], "{s:?}");
+}
+
+#[test]
+fn a_folder_of_manifests_lists_what_it_does_not_read() {
+    let dir = tempdir();
+    write(dir.path(), "items.csv", "id,license,url\n1,CC0-1.0,https://x.org/1\n");
+    write(dir.path(), "README.md", "# About\n");
+    let run = audit_json(&[p(dir.path())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["collection"]["items"], 1);
+    let s = skipped(&json);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].0, "README.md");
+    // And the terminal report says so too.
+    let run = dpg_audit(&["audit", p(dir.path())]);
+    assert!(run.stdout.contains("Skipped 1 file(s)") && run.stdout.contains("README.md"), "{}", run.stdout);
+}

@@ -14,12 +14,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Dataset, Detected, Entry, InputFormat, LOOKED_FOR, Unreadable, detect, read_file};
+use super::folder::{self, Scan, Source};
+use super::{Dataset, Detected, Entry, InputFormat, Item, LOOKED_FOR, Unreadable, detect, read_file};
 use crate::audit::{AuditOptions, check_rule_data, run_here};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
 use crate::policy::{Rule, Severity};
-use crate::report::{self, Collection, Finding, Group, Report, Tool, Verdict};
+use crate::report::{self, Collection, Finding, Group, Report, Skipped, Tool, Verdict};
 
 /// What auditing portal metadata produced.
 #[derive(Debug)]
@@ -46,6 +48,9 @@ pub struct BatchSummary {
     pub top_reasons: Vec<Reason>,
     /// One entry per dataset, aligned with `datasets`.
     pub index: Vec<IndexEntry>,
+    /// Files under the audited folders that were not audited, each with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,13 +89,6 @@ pub const BATCH_FORMATS: &str = "terminal, json, ndjson";
 /// Where a batch is written: each output in its format.
 pub type BatchOutputs = Vec<(BatchFormat, Box<dyn Write + Send>)>;
 
-/// One file to read, or a reason it cannot be.
-#[derive(Debug)]
-struct Source {
-    path: PathBuf,
-    format: std::result::Result<InputFormat, String>,
-}
-
 /// Audits `opts.paths` as portal metadata when they are (or `input` says so). `Ok(None)` means
 /// they are item manifests: the caller runs the manifest pipeline. A batch is written to the
 /// outputs `open` gives (called once, when the input turns out to be a batch).
@@ -102,15 +100,15 @@ pub fn run(
     if input == InputFormat::Manifest {
         return Ok(None);
     }
-    let Some(sources) = sources(&opts.paths, input)? else { return Ok(None) };
+    let Some(scan) = sources(&opts.paths, input)? else { return Ok(None) };
     check_rule_data()?;
     let mut base = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
+    let Scan { sources, skipped, .. } = scan;
 
     // One dataset in all: the ordinary report, or the input error that stops it (exit 2).
     if let [only] = sources.as_slice() {
-        let format = only.format.clone().map_err(|m| Error::input(&only.path, m))?;
         let mut first = Vec::new();
-        let read = stream_file(&only.path, format, &mut |e| {
+        let read = entries_of(only, &mut |e| {
             first.push(e);
             first.len() < 2
         });
@@ -121,11 +119,12 @@ pub fn run(
         if first.len() < 2 {
             return match first.pop() {
                 Some(Ok(d)) => {
-                    let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                    let mut report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                    report.skipped = skipped;
                     Ok(Some(Outcome::Single(Box::new(report))))
                 }
                 Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
-                None => Err(Error::input(&only.path, "holds no datasets")),
+                None => Err(Error::input(source_path(only), "holds no datasets")),
             };
         }
     }
@@ -139,7 +138,100 @@ pub fn run(
     base.name = None;
     base.license = None;
     let mut outputs = open(sources.len())?;
-    batch(opts, &base, sources, &mut outputs).map(|s| Some(Outcome::Batch(s)))
+    batch(opts, &base, sources, skipped, &mut outputs).map(|s| Some(Outcome::Batch(s)))
+}
+
+/// The path a source is named by in messages.
+fn source_path(s: &Source) -> &Path {
+    match s {
+        Source::Catalog { path, .. } => path,
+        Source::Folder { meta, .. } => meta,
+        Source::Manifests { dir, .. } => dir,
+    }
+}
+
+/// Hands a source's datasets to `each` in order until it returns false: a catalog's datasets,
+/// a dataset folder's one dataset (its files among the items), a folder's manifests as one
+/// collection.
+fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+    match source {
+        Source::Catalog { path, format } => {
+            let format = format.clone().map_err(|m| Error::input(path, m))?;
+            stream_file(path, format, each)
+        }
+        Source::Folder { meta, format, dir, files } => {
+            for entry in read_file(meta, *format)? {
+                let entry = entry.map(|mut d| {
+                    with_files(&mut d, dir, files);
+                    d
+                });
+                if !each(entry) {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Source::Manifests { dir, files } => {
+            let mut d = Dataset::new(dir, 0, InputFormat::Manifest);
+            // Named as its own config names it, else by its folder.
+            d.name = Config::discover(None, Some(dir))
+                .ok()
+                .and_then(|c| c.name)
+                .or_else(|| Some(super::file_label(dir)));
+            d.manifests.clone_from(files);
+            d.config_dir = Some(dir.clone());
+            each(Ok(d));
+            Ok(())
+        }
+    }
+}
+
+/// Makes the files of a dataset's folder its items: a file the metadata already lists (a data
+/// package resource's path) is that item; any other file is an item of its own, under the
+/// dataset's licence and access. A file that is an item manifest adds its rows as well.
+fn with_files(d: &mut Dataset, dir: &Path, files: &[PathBuf]) {
+    let rel = |f: &Path| {
+        let r = f.strip_prefix(dir).unwrap_or(f);
+        r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    };
+    let mut added = Vec::new();
+    for f in files {
+        let name = rel(f);
+        let listed = d.items.iter().any(|i| {
+            i.local_path.as_deref().map(|p| p.trim_start_matches("./").replace('\\', "/"))
+                == Some(name.clone())
+        });
+        if !listed {
+            let (license_inherited, evidence) = match &d.license {
+                Some(_) => (true, "a file of the dataset's folder".to_string()),
+                None if d.items.len() > 1 => (
+                    false,
+                    "a file of the dataset's folder; the metadata lists several licences without saying which covers it"
+                        .to_string(),
+                ),
+                None => (false, "a file of the dataset's folder; the metadata states no licence".to_string()),
+            };
+            added.push(Item {
+                id: Some(name.clone()),
+                title: f.file_name().map(|n| n.to_string_lossy().into_owned()),
+                license: d.license.clone(),
+                license_url: d.license_url.clone(),
+                access: d.access.clone(),
+                license_inherited,
+                evidence: Some(evidence),
+                local_path: Some(name),
+                ..Item::default()
+            });
+        }
+        if crate::manifest::has_license_column(f) {
+            d.manifests.push(f.clone());
+        }
+    }
+    // A card's one item stands for the dataset only while no file does.
+    if d.format == Some(InputFormat::HfCard) && d.items.len() == 1 && !added.is_empty() {
+        d.items.clear();
+    }
+    d.items.extend(added);
 }
 
 /// Reads one metadata file, handing its datasets to `each` in file order until it returns false.
@@ -156,48 +248,29 @@ pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry)
     }
     Ok(())
 }
-/// Finds the portal metadata files among the paths; `None` when they are manifests.
-fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>> {
-    let mut out = Vec::new();
+/// Finds what to audit among the paths; `None` when they are item manifests (a folder holding
+/// nothing else is one collection, read by the manifest pipeline).
+fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Scan>> {
+    let mut out = Scan::default();
     let mut manifests = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
-            let mut files = Vec::new();
-            walk(path, &mut files)?;
-            files.sort();
-            let mut found = Vec::new();
-            for f in files {
-                let format = match input {
-                    InputFormat::Auto => match detect(&f)? {
-                        Detected::Portal(fmt) => Ok(fmt),
-                        Detected::NotACard => continue,
-                        Detected::Manifest => {
-                            Err("an item manifest, not portal metadata: audit it apart".into())
-                        }
-                        Detected::UnknownJson => {
-                            Err(format!("a JSON object in none of the portal formats ({LOOKED_FOR})"))
-                        }
-                    },
-                    forced => {
-                        if !super::fits(&f, forced) {
-                            continue;
-                        }
-                        Ok(forced)
-                    }
-                };
-                found.push(Source { path: f, format });
-            }
-            // A folder with no portal metadata at all is a folder of manifests.
-            if found.iter().all(|s| s.format.is_err()) && input == InputFormat::Auto {
+            let mut found = Scan::default();
+            folder::scan(path, input, &mut found)?;
+            if found.only_manifests() && input == InputFormat::Auto {
                 manifests.push(path.clone());
                 continue;
             }
-            out.extend(found);
+            found.settle_tables();
+            out.sources.extend(found.sources);
+            out.skipped.extend(found.skipped);
         } else {
             match input {
                 InputFormat::Auto => match detect(path)? {
-                    Detected::Portal(f) => out.push(Source { path: path.clone(), format: Ok(f) }),
+                    Detected::Portal(f) => {
+                        out.sources.push(Source::Catalog { path: path.clone(), format: Ok(f) })
+                    }
                     Detected::Manifest => manifests.push(path.clone()),
                     Detected::NotACard => {
                         return Err(Error::input(
@@ -214,11 +287,11 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
                         ));
                     }
                 },
-                forced => out.push(Source { path: path.clone(), format: Ok(forced) }),
+                forced => out.sources.push(Source::Catalog { path: path.clone(), format: Ok(forced) }),
             }
         }
     }
-    match (out.is_empty(), manifests.first()) {
+    match (out.sources.is_empty(), manifests.first()) {
         (true, _) => Ok(None),
         (false, None) => Ok(Some(out)),
         (false, Some(m)) => Err(Error::Usage(format!(
@@ -226,24 +299,6 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
             m.display()
         ))),
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))? {
-        let entry = entry.map_err(|e| Error::io(dir, &e))?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type().map_err(|e| Error::io(&path, &e))?.is_dir() {
-            walk(&path, out)?;
-        } else {
-            if super::is_candidate(&path) {
-                out.push(path);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Audits one dataset with the ordinary pipeline; in a batch, on the calling thread.
@@ -254,12 +309,25 @@ fn audit_dataset(
     display: String,
     in_batch: bool,
 ) -> Result<Report> {
+    // A folder of manifests in a mixed folder has its own `dpg-audit.toml` (unless --config).
+    let own;
+    let base = match &d.config_dir {
+        Some(dir) if opts.config.is_none() => {
+            own = Config::discover(None, Some(dir))?;
+            &own
+        }
+        _ => base,
+    };
     let config = d.config(base);
-    let manifest = d.manifest(display)?;
+    let mut manifests = Vec::new();
+    if !d.items.is_empty() {
+        manifests.push(d.manifest(display)?);
+    }
+    manifests.extend(d.manifests.iter().map(|m| Manifest::file(m.clone(), m.display().to_string())));
     let mut report = if in_batch {
-        run_here(opts, &config, &[manifest])?
+        run_here(opts, &config, &manifests)?
     } else {
-        crate::audit::run_collection(opts, &config, &[manifest])?
+        crate::audit::run_collection(opts, &config, &manifests)?
     };
     report.notes.clone_from(&d.notes);
     Ok(report)
@@ -274,6 +342,7 @@ fn batch(
     opts: &AuditOptions,
     base: &Config,
     sources: Vec<Source>,
+    skipped: Vec<Skipped>,
     outputs: &mut BatchOutputs,
 ) -> Result<BatchSummary> {
     let (dpg_type, profile) = (
@@ -292,17 +361,15 @@ fn batch(
             let mut held: Option<Entry> = None;
             let mut many = false;
             let mut go_on = true;
-            let format = match &s.format {
-                Ok(f) => *f,
-                Err(m) => {
-                    if !send((unreadable_file(&s.path, 0, m.clone()), false)) {
-                        return Ok(());
-                    }
-                    continue;
+            let path = source_path(s);
+            if let Source::Catalog { format: Err(m), .. } = s {
+                if !send((unreadable_file(path, 0, m.clone()), false)) {
+                    return Ok(());
                 }
-            };
+                continue;
+            }
             let mut position = 0usize;
-            let read = stream_file(&s.path, format, &mut |e| {
+            let read = entries_of(s, &mut |e| {
                 position += 1;
                 if let Some(first) = held.take() {
                     many = true;
@@ -322,14 +389,11 @@ fn batch(
                 // The file (or the rest of it, after `position` datasets) cannot be read: one
                 // failed entry says so; nothing is dropped silently.
                 let reason = if position > 0 {
-                    format!(
-                        "after {position} dataset(s), the rest cannot be read: {}",
-                        strip_path(&e, &s.path)
-                    )
+                    format!("after {position} dataset(s), the rest cannot be read: {}", strip_path(&e, path))
                 } else {
-                    strip_path(&e, &s.path)
+                    strip_path(&e, path)
                 };
-                go_on = go_on && send((unreadable_file(&s.path, position, reason), false));
+                go_on = go_on && send((unreadable_file(path, position, reason), false));
             }
             if !go_on {
                 break;
@@ -365,7 +429,8 @@ fn batch(
         }
         Ok(())
     })?;
-    let summary = summary.finish();
+    let mut summary = summary.finish();
+    summary.skipped = skipped;
     for (format, out) in outputs.iter_mut() {
         write_summary(*format, out, &summary).and_then(|()| out.flush()).map_err(write_error)?;
     }
@@ -435,6 +500,7 @@ impl Tally {
             items: self.items,
             top_reasons,
             index: self.index,
+            skipped: Vec::new(),
         }
     }
 }
@@ -600,6 +666,7 @@ fn write_terminal_summary(s: &BatchSummary, out: &mut dyn Write) -> std::io::Res
         }
         writeln!(out)?;
     }
+    report::terminal::write_skipped(&s.skipped, out)?;
     let unreadable = if s.unreadable > 0 { format!(", {} unreadable", s.unreadable) } else { String::new() };
     writeln!(
         out,

@@ -377,8 +377,8 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
             license_url: None,
             url,
             access: g.first(p, &dct("accessRights")).and_then(|a| access_of(g, a)),
-            license_inherited: false,
             evidence,
+            ..Item::default()
         });
     }
     d.inherit();

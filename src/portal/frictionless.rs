@@ -69,6 +69,7 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Entry {
             title: localized(r.get("title")).or_else(|| json_text(r.get("name"))),
             license,
             license_url,
+            local_path: paths.iter().find(|p| !is_web_url(p)).cloned(),
             url: paths.into_iter().find(|p| is_web_url(p)),
             ..Item::default()
         });

@@ -12,6 +12,7 @@ pub mod ckan;
 pub mod croissant;
 pub mod datacite;
 pub mod dcat;
+pub mod folder;
 pub mod frictionless;
 pub mod hf_card;
 pub mod pod;
@@ -188,6 +189,12 @@ pub struct Dataset {
     /// IRI a strict parser refuses): the report lists these so a reading is never silently
     /// different from the file.
     pub notes: Vec<String>,
+    /// Item manifests whose rows are items of this dataset too (data files of a dataset folder
+    /// that have a licence column; the files of a folder of manifests).
+    pub manifests: Vec<PathBuf>,
+    /// Where this dataset's `dpg-audit.toml` is looked for, when it is not the batch's (a
+    /// folder of manifests inside a mixed folder).
+    pub config_dir: Option<PathBuf>,
 }
 
 /// One item: a resource, distribution, file or record.
@@ -204,6 +211,9 @@ pub struct Item {
     /// Where the license statement came from when that is worth saying (an RDF licence
     /// document's `skos:exactMatch`, a Zenodo license reference, ...).
     pub evidence: Option<String>,
+    /// The item's file relative to the metadata file, when the metadata names one (a data
+    /// package resource's local path): matches the item to a file of the dataset's folder.
+    pub local_path: Option<String>,
 }
 
 /// A dataset that could not be read: in a batch it becomes a failed entry and the batch goes on.
