@@ -233,7 +233,15 @@ fn dcat_json_ld_graph_with_two_datasets() {
         all[1].items[0].license.as_deref(),
         Some("https://data.exampleMS.gov/resource/NoCommercialUseWithFees")
     );
-    assert!(all.iter().flat_map(|d| &d.items).all(|i| i.url.is_none()), "no access URLs in this file");
+    // The distributions give no URL; the dcat:DataService serving both datasets is where they
+    // are accessed (issue #18: the service is an access location).
+    assert!(
+        all.iter()
+            .flat_map(|d| &d.items)
+            .all(|i| i.url.as_deref().is_some_and(|u| u.contains("orgea.exampleMS.gov"))),
+        "{:?}",
+        all.iter().flat_map(|d| &d.items).map(|i| &i.url).collect::<Vec<_>>()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,9 +524,15 @@ fn ckan_portal_dump_batch() {
     assert_eq!(verdicts, ["pass", "pass", "fail", "fail", "fail", "fail"]);
     let reasons: Vec<&str> =
         s["top_reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
-    for rule in ["access-not-public", "license-ambiguous", "license-missing", "license-not-approved"] {
+    // bus-ridership's `cc-nc` is ambiguous alone, but its license_url (by-nc/2.0) settles it
+    // (issue #18: every piece of licence evidence is used): not approved rather than ambiguous.
+    for rule in ["access-not-public", "license-missing", "license-not-approved"] {
         assert!(reasons.contains(&rule), "{rule} in {reasons:?}");
     }
+    let bus = &json["datasets"][2];
+    assert_eq!(rule_count(bus, "license-not-approved"), 1);
+    let evidence = bus["findings"][0]["evidence"].as_str().unwrap_or_default();
+    assert!(evidence.contains("license_id `cc-nc` is ambiguous"), "{evidence}");
     // Each element is exactly a single-collection report.
     let single = audit_json(&[p(&sample("croissant/mlc-1.0__world-happiness__metadata.json"))]).json();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
@@ -684,8 +698,13 @@ fn card_with_broken_yaml() {
 
 #[test]
 fn ckan_package_without_resources() {
+    // Issue #18: a package without resources is still a dataset; its licence is judged and the
+    // missing access location is the finding (it used to be an unreadable input).
     let run = audit_json(&[&fixture("no-resources.json")]);
-    assert_input_error(&run, "no-resources.json", &["no resources"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["summary"]["by_license"]["CC-BY-4.0"], 1);
+    assert_eq!(rule_count(&json, "access-location-missing"), 1);
 }
 
 #[test]
@@ -694,13 +713,13 @@ fn one_bad_dataset_does_not_stop_the_batch() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["summary"]["datasets"], 2);
-    assert_eq!(json["summary"]["unreadable"], 1);
+    // The package without resources is a dataset with a finding, not an unreadable one.
+    assert_eq!(json["summary"]["unreadable"], 0);
     assert_eq!(json["datasets"][0]["verdict"], "pass");
     let bad = &json["datasets"][1];
     assert_eq!(bad["verdict"], "fail");
-    assert_eq!(rule_count(bad, "manifest-row-invalid"), 1);
-    assert!(bad["findings"][0]["item"].is_null(), "a collection-scope finding");
-    assert!(bad["findings"][0]["message"].as_str().unwrap().contains("no resources"));
+    assert_eq!(rule_count(bad, "access-location-missing"), 1);
+    assert_eq!(bad["summary"]["by_license"]["CC-BY-4.0"], 1);
 }
 
 #[test]

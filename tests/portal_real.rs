@@ -282,3 +282,112 @@ fn a_folder_of_manifests_lists_what_it_does_not_read() {
     let run = dpg_audit(&["audit", p(dir.path())]);
     assert!(run.stdout.contains("Skipped 1 file(s)") && run.stdout.contains("README.md"), "{}", run.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// More shapes
+
+#[test]
+fn zenodo_search_response_gives_one_dataset_per_hit_and_flags_a_partial_page() {
+    let all = load("zenodo-search-response.json", InputFormat::Zenodo);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id.as_deref(), Some("10.5281/zenodo.8123456"));
+    assert!(all.iter().all(|d| d.notes.iter().any(|n| n.contains("2 of the 57 records"))));
+    let run = audit_json(&[fixture("zenodo-search-response.json").to_str().unwrap()]);
+    let notes = run.json()["summary"]["notes"].clone();
+    assert!(notes[0].as_str().unwrap().contains("2 of the 57 records"), "{notes}");
+}
+
+#[test]
+fn zenodo_deposit_file_without_access_right() {
+    let d = &load(".zenodo.json", InputFormat::Zenodo)[0];
+    assert_eq!(d.name.as_deref(), Some("Tide gauge processing scripts"));
+    assert_eq!(norms(d), ["CC-BY-4.0"]);
+    // Not published yet: no location to check, and no access fact made up.
+    assert!(!d.expects_urls);
+    assert_eq!(d.access, None);
+}
+
+#[test]
+fn a_json_array_of_ckan_packages_is_ckan_by_content() {
+    let all = load("ckan-package-array.json", InputFormat::Ckan);
+    assert_eq!(all.len(), 2);
+    // An ambiguous `cc-by` is settled by its title and URL, and the evidence says so.
+    assert_eq!(norms(&all[0]), ["CC-BY-4.0"]);
+    assert!(all[0].items[0].evidence.as_deref().unwrap().contains("license_id `cc-by` is ambiguous"));
+    // A resource's access_level is its access fact.
+    assert_eq!(all[0].items[0].access.as_deref(), Some("open_login"));
+    // A package without resources is still a dataset: its licence judged, no location.
+    assert_eq!(norms(&all[1]), ["ODbL-1.0"]);
+    assert_eq!(urls(&all[1]), [None]);
+}
+
+#[test]
+fn a_partial_package_search_page_is_flagged() {
+    let dir = tempdir();
+    let page = r#"{"help": "https://ckan.example.org/api/3/action/help_show?name=package_search", "success": true,
+      "result": {"count": 1234, "results": [
+        {"id": "a", "title": "A", "license_id": "CC-BY-4.0", "resources": [{"url": "https://ckan.example.org/a.csv"}]},
+        {"id": "b", "title": "B", "license_id": "CC-BY-4.0", "resources": [{"url": "https://ckan.example.org/b.csv"}]}]}}"#;
+    let path = write(dir.path(), "page.json", page);
+    let run = audit_json(&[p(&path)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let notes = run.json()["summary"]["notes"].clone();
+    assert!(notes[0].as_str().unwrap().contains("2 of the 1234 packages"), "{notes}");
+    let run = dpg_audit(&["audit", p(&path)]);
+    assert!(run.stdout.contains("note:") && run.stdout.contains("1234"), "{}", run.stdout);
+}
+
+#[test]
+fn licences_in_several_languages_collapse_and_access_terms_leave_licence_fields() {
+    let dir = tempdir();
+    let record = r#"{"doi": "10.1234/abc", "titles": [{"title": "Survey"}], "rightsList": [
+        {"rights": "Creative Commons Attribution 4.0 International", "rightsUri": "https://creativecommons.org/licenses/by/4.0/", "lang": "en"},
+        {"rights": "Creative Commons Namensnennung 4.0 International", "rightsUri": "https://creativecommons.org/licenses/by/4.0/deed.de", "lang": "de"},
+        {"rights": "Creative Commons Attribution 4.0 International", "rightsUri": "https://creativecommons.org/licenses/by/4.0/legalcode.fr", "lang": "fr"},
+        {"rights": "Open Access", "rightsUri": "info:eu-repo/semantics/openAccess"}]}"#;
+    let path = write(dir.path(), "record.json", record);
+    let entries = portal::read_file(&path, InputFormat::Datacite).unwrap();
+    let d = entries.into_iter().next().unwrap().unwrap();
+    assert_eq!(norms(&d), ["CC-BY-4.0"], "not CC-BY-4.0 AND CC-BY-4.0 AND CC-BY-4.0");
+    assert_eq!(d.access.as_deref(), Some("open"));
+}
+
+#[test]
+fn an_access_rights_field_holding_a_licence_url_is_the_licence() {
+    let dir = tempdir();
+    let pkg = r#"{"id": "p", "title": "P", "notes": "x", "access_rights": "https://creativecommons.org/licenses/by/4.0/",
+       "resources": [{"url": "https://data.example.org/p.csv"}]}"#;
+    let path = write(dir.path(), "package.json", pkg);
+    let d = load_path(&path, InputFormat::Ckan);
+    assert_eq!(norms(&d), ["CC-BY-4.0"]);
+    assert_eq!(d.access, None);
+}
+
+#[test]
+fn frictionless_licence_fields_best_first() {
+    let dir = tempdir();
+    // `name` says only "Open Data Commons" (a family); the v1-beta `id` names the licence.
+    let pkg = r#"{"name": "p", "licenses": [{"name": "Open Data Commons", "id": "odc-pddl"}],
+       "resources": [{"name": "r", "path": "r.csv"}]}"#;
+    let path = write(dir.path(), "datapackage.json", pkg);
+    let d = load_path(&path, InputFormat::Frictionless);
+    assert_eq!(norms(&d), ["PDDL-1.0"]);
+}
+
+#[test]
+fn croissant_relative_content_url_is_reached_through_the_dataset_url() {
+    let dir = tempdir();
+    let cr = r#"{"@context": {"@vocab": "https://schema.org/", "cr": "http://mlcommons.org/croissant/"}, "conformsTo": "http://mlcommons.org/croissant/1.0",
+       "name": "demo", "url": "https://huggingface.co/datasets/acme/demo", "license": "cc-by-4.0",
+       "distribution": [{"@type": "cr:FileObject", "@id": "train", "name": "train", "contentUrl": "data/train.csv"}]}"#;
+    let path = write(dir.path(), "metadata.json", cr);
+    let d = load_path(&path, InputFormat::Croissant);
+    assert_eq!(urls(&d), [Some("https://huggingface.co/datasets/acme/demo")]);
+    assert!(d.items[0].evidence.as_deref().unwrap().contains("data/train.csv"));
+}
+
+fn load_path(path: &Path, expected: InputFormat) -> Dataset {
+    assert_eq!(portal::detect(path).unwrap(), Detected::Portal(expected));
+    let mut entries = portal::read_file(path, expected).unwrap();
+    entries.remove(0).unwrap()
+}

@@ -51,6 +51,11 @@ pub struct BatchSummary {
     /// Files under the audited folders that were not audited, each with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// What reading the files had to repair or tolerate, and files that cover less than they
+    /// seem to (a `package_search` page holding fewer packages than the portal's `count`), each
+    /// prefixed by its file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,14 +118,16 @@ pub fn run(
             first.len() < 2
         });
         // Two datasets make a batch, which reports a failure after them as a failed entry.
+        let mut file_notes = Vec::new();
         if first.len() < 2 {
-            read?;
+            file_notes = read?;
         }
         if first.len() < 2 {
             return match first.pop() {
                 Some(Ok(d)) => {
                     let mut report = audit_dataset(opts, &base, &d, d.display(false), false)?;
                     report.skipped = skipped;
+                    report.notes.extend(file_notes);
                     Ok(Some(Outcome::Single(Box::new(report))))
                 }
                 Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
@@ -153,7 +160,7 @@ fn source_path(s: &Source) -> &Path {
 /// Hands a source's datasets to `each` in order until it returns false: a catalog's datasets,
 /// a dataset folder's one dataset (its files among the items), a folder's manifests as one
 /// collection.
-fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<String>> {
     match source {
         Source::Catalog { path, format } => {
             let format = format.clone().map_err(|m| Error::input(path, m))?;
@@ -169,7 +176,7 @@ fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<()
                     break;
                 }
             }
-            Ok(())
+            Ok(Vec::new())
         }
         Source::Manifests { dir, files } => {
             let mut d = Dataset::new(dir, 0, InputFormat::Manifest);
@@ -181,7 +188,7 @@ fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<()
             d.manifests.clone_from(files);
             d.config_dir = Some(dir.clone());
             each(Ok(d));
-            Ok(())
+            Ok(Vec::new())
         }
     }
 }
@@ -237,7 +244,11 @@ fn with_files(d: &mut Dataset, dir: &Path, files: &[PathBuf]) {
 /// Reads one metadata file, handing its datasets to `each` in file order until it returns false.
 /// CKAN files stream; the other formats are read whole (their files hold one dataset or a
 /// catalog, and their parsers need the whole document).
-pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+pub fn stream_file(
+    path: &Path,
+    format: InputFormat,
+    each: &mut dyn FnMut(Entry) -> bool,
+) -> Result<Vec<String>> {
     if format == InputFormat::Ckan {
         return super::ckan::stream(path, each);
     }
@@ -246,7 +257,7 @@ pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry)
             break;
         }
     }
-    Ok(())
+    Ok(Vec::new())
 }
 /// Finds what to audit among the paths; `None` when they are item manifests (a folder holding
 /// nothing else is one collection, read by the manifest pipeline).
@@ -351,6 +362,8 @@ fn batch(
     );
     let pool = crate::run::pool(opts.threads, "dataset")?;
     let mut summary = Tally::default();
+    // Notes about whole files (a partial package_search page), known once a file is read.
+    let file_notes = std::sync::Mutex::new(Vec::<String>::new());
     for (format, out) in outputs.iter_mut() {
         write_head(*format, out, dpg_type, &profile).map_err(write_error)?;
     }
@@ -384,6 +397,10 @@ fn batch(
             });
             if let Some(first) = held.take() {
                 go_on = send((first, false));
+            }
+            if let Ok(notes) = &read {
+                let mut all = file_notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                all.extend(notes.iter().map(|n| format!("{}: {n}", path.display())));
             }
             if let Err(e) = read {
                 // The file (or the rest of it, after `position` datasets) cannot be read: one
@@ -431,6 +448,9 @@ fn batch(
     })?;
     let mut summary = summary.finish();
     summary.skipped = skipped;
+    summary.notes.extend(file_notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
+    summary.notes.sort();
+    summary.notes.dedup();
     for (format, out) in outputs.iter_mut() {
         write_summary(*format, out, &summary).and_then(|()| out.flush()).map_err(write_error)?;
     }
@@ -456,10 +476,14 @@ struct Tally {
     unreadable: usize,
     items: u64,
     reasons: BTreeMap<(String, Severity), (usize, u64)>,
+    notes: std::collections::BTreeSet<String>,
 }
 
 impl Tally {
     fn add(&mut self, index: IndexEntry, r: &Report) {
+        for n in &r.notes {
+            self.notes.insert(format!("{}: {n}", index.source));
+        }
         let mut seen: BTreeMap<(String, Severity), u64> = BTreeMap::new();
         for g in r.groups.iter().filter(|g| g.waived.is_none() && g.severity >= Severity::Warning) {
             *seen.entry((g.rule.code().to_string(), g.severity)).or_default() += g.count;
@@ -501,6 +525,7 @@ impl Tally {
             top_reasons,
             index: self.index,
             skipped: Vec::new(),
+            notes: self.notes.into_iter().collect(),
         }
     }
 }
@@ -664,6 +689,12 @@ fn write_terminal_summary(s: &BatchSummary, out: &mut dyn Write) -> std::io::Res
                 r.findings
             )?;
         }
+        writeln!(out)?;
+    }
+    for note in &s.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if !s.notes.is_empty() {
         writeln!(out)?;
     }
     report::terminal::write_skipped(&s.skipped, out)?;

@@ -138,7 +138,9 @@ fn dct(local: &str) -> Vec<String> {
 }
 
 fn dcat(local: &str) -> Vec<String> {
-    vec![format!("{DCAT}{local}")]
+    // ArcGIS Hub feeds write `dcat:accessUrl` / `dcat:downloadUrl`: the same terms, miscased.
+    let miscased = local.strip_suffix("URL").map(|stem| format!("{DCAT}{stem}Url"));
+    std::iter::once(format!("{DCAT}{local}")).chain(miscased).collect()
 }
 
 fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
@@ -343,10 +345,14 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
     d.expects_urls = true;
 
     let mut parts: Vec<&Node> = g.objects(s, &dcat("distribution")).collect();
+    // Data services that serve the dataset: its items when it lists no distribution, and the
+    // access location of a distribution that gives no URL of its own.
+    let serves = dcat("servesDataset");
+    let services: Vec<&Node> = g.order.iter().filter(|svc| g.objects(svc, &serves).any(|x| x == s)).collect();
+    let service_endpoint =
+        services.iter().find_map(|svc| g.first(svc, &dcat("endpointURL")).and_then(Node::as_text));
     if parts.is_empty() {
-        // A dataset published only through a data service.
-        let serves = dcat("servesDataset");
-        parts = g.order.iter().filter(|svc| g.objects(svc, &serves).any(|x| x == s)).collect();
+        parts.clone_from(&services);
     }
     if parts.is_empty() {
         d.items.push(d.record_item("the dataset has no dcat:distribution and no data service serves it"));
@@ -365,7 +371,8 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
             .first(p, &dcat("downloadURL"))
             .and_then(Node::as_text)
             .or_else(|| g.first(p, &dcat("accessURL")).and_then(Node::as_text))
-            .or_else(service_url);
+            .or_else(service_url)
+            .or_else(|| service_endpoint.clone());
         let id = match p {
             Node::Iri(i) => Some(i.clone()),
             _ => g.label(p, &dct("identifier")),

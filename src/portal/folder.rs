@@ -77,7 +77,9 @@ enum Kind {
 }
 
 fn kind(entry: &std::fs::DirEntry) -> std::io::Result<Kind> {
-    if entry.file_name().to_string_lossy().starts_with('.') {
+    // `.zenodo.json` is hidden by name only: it is the deposit metadata of a repository.
+    let name = entry.file_name().to_string_lossy().into_owned();
+    if name.starts_with('.') && !name.eq_ignore_ascii_case(".zenodo.json") {
         return Ok(Kind::Skip("hidden"));
     }
     let ft = entry.file_type()?;

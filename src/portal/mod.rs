@@ -254,6 +254,33 @@ impl Dataset {
     /// Gives every item without a license the dataset's, and without an access fact the
     /// dataset's. Readers call this once, after collecting the items.
     pub fn inherit(&mut self) {
+        // An access-rights field that holds a licence URL states the licence, not an access
+        // condition: it is read as the licence where none is stated, and never as access.
+        if let Some(a) = self.access.take_if(|a| names_a_licence(a)) {
+            if self.license.is_none() {
+                self.license = Some(a);
+            }
+        }
+        // An access vocabulary term in a licence field (`info:eu-repo/semantics/openAccess`) is
+        // an access fact, not a licence.
+        if let Some(term) = self.license.as_deref().and_then(datacite::eu_repo_access) {
+            self.license = None;
+            self.access.get_or_insert_with(|| term.to_string());
+        }
+        for item in &mut self.items {
+            if let Some(term) = item.license.as_deref().and_then(datacite::eu_repo_access) {
+                item.license = None;
+                item.access.get_or_insert_with(|| term.to_string());
+            }
+        }
+        for item in &mut self.items {
+            if let Some(a) = item.access.take_if(|a| names_a_licence(a))
+                && item.license.is_none()
+            {
+                item.license = Some(a);
+                item.evidence.get_or_insert_with(|| "the access-rights field holds a licence URL".into());
+            }
+        }
         for item in &mut self.items {
             if item.license.as_deref().is_none_or(|l| l.trim().is_empty())
                 && let Some(l) = &self.license
@@ -360,6 +387,61 @@ pub(crate) fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
+/// The best licence statement among a record's fields, best first (`name` is how the report
+/// names the field): the first that names a licence with certainty wins; when that is not the
+/// first stated, the evidence says which field was ambiguous or unknown and which settled it.
+/// Without any certain one, the first stated is kept (and judged as what it is).
+pub(crate) fn best_licence(fields: &[(&str, Option<String>)]) -> (Option<String>, Option<String>) {
+    let stated: Vec<(&str, &String)> = fields
+        .iter()
+        .filter_map(|(n, v)| v.as_ref().filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+        .collect();
+    let Some(&(first_name, first)) = stated.first() else { return (None, None) };
+    let certain = |v: &str| matches!(license::normalize(v).status, Status::Exact | Status::Normalized);
+    if certain(first) {
+        return (Some(first.clone()), None);
+    }
+    match stated.iter().find(|(_, v)| certain(v)) {
+        Some(&(name, v)) => {
+            let status = license::normalize(first).status;
+            let what = serde_json::to_value(status)
+                .ok()
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (
+                Some(v.clone()),
+                Some(format!("{first_name} `{first}` is {what}; {name} `{v}` names the licence")),
+            )
+        }
+        None => (Some(first.clone()), None),
+    }
+}
+
+/// Several licence statements for one thing joined with AND (each has to be acceptable), the
+/// same licence stated twice (in several languages, or as an id and a URL) counted once.
+pub(crate) fn join_licences(all: Vec<String>) -> Option<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for l in all {
+        let n = license::normalize(&l);
+        let key = n.expression.unwrap_or_else(|| l.trim().to_lowercase());
+        if !seen.contains(&key) {
+            seen.push(key);
+            out.push(l);
+        }
+    }
+    match out.len() {
+        0 => None,
+        1 => out.pop(),
+        _ => Some(out.join(" AND ")),
+    }
+}
+
+/// Whether an access statement is a licence URL (one the normalizer identifies).
+fn names_a_licence(s: &str) -> bool {
+    is_web_url(s) && matches!(license::normalize(s).status, Status::Exact | Status::Normalized)
+}
+
 /// Whether a string is an absolute http(s) URL (the only kind an item can be accessed at).
 pub(crate) fn is_web_url(s: &str) -> bool {
     let head: String = s.trim().chars().take(8).collect::<String>().to_ascii_lowercase();
@@ -427,8 +509,14 @@ pub fn detect(path: &Path) -> Result<Detected> {
     let head = read_head(path, 64)?;
     let first = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head).iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        // A JSON array of flat objects is a manifest (existing behaviour); JSON-LD may also be an
-        // array of nodes.
+        // A JSON array of CKAN packages (told by its first element), else a manifest (a JSON
+        // array of flat objects); JSON-LD may also be an array of nodes.
+        if first == Some(&b'[')
+            && let Some(serde_json::Value::Object(o)) = first_element(path)
+            && ckan::is_package(&o)
+        {
+            return Ok(Detected::Portal(InputFormat::Ckan));
+        }
         return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
     }
     // JSON Lines named .json (a manifest, or a CKAN dump): the first line is a whole object and
@@ -481,6 +569,26 @@ pub fn detect(path: &Path) -> Result<Detected> {
         None if ext == "jsonld" => Detected::Portal(InputFormat::Dcat),
         None => Detected::UnknownJson,
     })
+}
+
+/// The first element of the JSON array `path` holds, read without keeping the rest; `None` when
+/// the file is not a JSON array or is empty.
+fn first_element(path: &Path) -> Option<serde_json::Value> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // Past the opening bracket (and a byte-order mark or whitespace before it).
+    let mut byte = [0u8; 1];
+    loop {
+        reader.read_exact(&mut byte).ok()?;
+        match byte[0] {
+            b'[' => break,
+            b if b.is_ascii_whitespace() || matches!(b, 0xef | 0xbb | 0xbf) => {}
+            _ => return None,
+        }
+    }
+    // One value is parsed; the rest of the file is never read.
+    serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>().next()?.ok()
 }
 
 /// The keys of the JSON object `path` holds, read in one pass that keeps no value; `None` when
