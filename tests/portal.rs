@@ -741,12 +741,27 @@ fn bad_files_in_a_folder_become_failed_entries() {
 }
 
 #[test]
-fn findings_file_is_refused_for_a_batch() {
+fn findings_file_for_a_batch_names_each_dataset() {
+    // Issue #18: --findings works for a batch: one file, the manifest column naming the dataset.
     let dir = tempdir();
     let out = dir.path().join("findings.csv");
     let run = audit_json(&["--findings", p(&out), &sample_data("ckan-portal-dump")]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--findings"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // aerial imagery (2 resources not approved), bus ridership (1), staff directory (1), council
+    // minutes (1): every per-item finding of every dataset.
+    let json = run.json();
+    let expected: u64 = json["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["findings"].as_array().unwrap().iter())
+        .filter(|f| !f["item"].is_null())
+        .count() as u64;
+    assert_eq!(rows.len() as u64, expected);
+    assert!(expected >= 5, "{csv}");
+    assert!(rows.iter().all(|r| r.contains("package_search.json#")), "{csv}");
 }
 
 #[test]

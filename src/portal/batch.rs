@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::policy::{Rule, Severity};
+use crate::report::findings::{Encoder, FindingRef, FindingsFile};
 use crate::report::{self, Collection, Finding, Group, Report, Skipped, Tool, Verdict};
 
 /// What auditing portal metadata produced.
@@ -135,17 +136,28 @@ pub fn run(
             };
         }
     }
-    if opts.findings.is_some() {
-        return Err(Error::usage(
-            "--findings is not supported for a batch of datasets; audit one dataset, or use --format json",
-        ));
+    // --findings for a batch: one file, every dataset's per-item findings in batch order, the
+    // `manifest` column naming the dataset (`file#id`). Created before any work, so a bad path
+    // fails first; each dataset keeps all its findings (its items are in memory already).
+    let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
+    let mut all = opts.clone();
+    if findings_file.is_some() {
+        all.max_findings = usize::MAX;
     }
+    let opts = &all;
     // A config's name and declared license describe one collection; in a batch each dataset's
     // own metadata gives them.
     base.name = None;
     base.license = None;
     let mut outputs = open(sources.len())?;
-    batch(opts, &base, sources, skipped, &mut outputs).map(|s| Some(Outcome::Batch(s)))
+    let result = batch(opts, &base, sources, skipped, &mut outputs, findings_file);
+    if result.is_err()
+        && let Some(path) = &opts.findings
+    {
+        // A findings file cut short would look complete; remove it.
+        let _ = std::fs::remove_file(path);
+    }
+    result.map(|s| Some(Outcome::Batch(s)))
 }
 
 /// The path a source is named by in messages.
@@ -355,6 +367,7 @@ fn batch(
     sources: Vec<Source>,
     skipped: Vec<Skipped>,
     outputs: &mut BatchOutputs,
+    mut findings_file: Option<FindingsFile>,
 ) -> Result<BatchSummary> {
     let (dpg_type, profile) = (
         opts.dpg_type.or(base.dpg_type).unwrap_or_default().as_str(),
@@ -439,6 +452,16 @@ fn batch(
     };
     crate::run::ordered_map(&pool, produce, job, &mut |result| {
         let (index, report) = result?;
+        if let Some(file) = findings_file.as_mut() {
+            let mut enc = Encoder::new(file.format());
+            for f in report.findings.iter().filter(|f| f.item.is_some() || f.row.is_some()) {
+                enc.push(&FindingRef::from(f));
+            }
+            let rows = enc.len();
+            if let Some(chunk) = enc.take() {
+                file.append(chunk, rows)?;
+            }
+        }
         summary.add(index, &report);
         let n = summary.index.len();
         for (format, out) in outputs.iter_mut() {
@@ -446,6 +469,9 @@ fn batch(
         }
         Ok(())
     })?;
+    if let Some(file) = findings_file {
+        file.finish()?;
+    }
     let mut summary = summary.finish();
     summary.skipped = skipped;
     summary.notes.extend(file_notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
