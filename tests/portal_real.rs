@@ -391,3 +391,43 @@ fn load_path(path: &Path, expected: InputFormat) -> Dataset {
     let mut entries = portal::read_file(path, expected).unwrap();
     entries.remove(0).unwrap()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch reports for people
+
+#[test]
+fn batch_html_folds_each_dataset_and_ends_with_a_sortable_summary() {
+    let file = fixture("dcat-us/hand__access-levels.data.json");
+    let run = dpg_audit(&["audit", "--format", "html", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let page = &run.stdout;
+    assert_eq!(page.matches("<details id=\"dataset-").count(), 3);
+    assert!(page.contains("Content-Security-Policy") && page.contains("default-src 'none'"));
+    assert!(page.contains("<table class=\"sortable\" id=\"datasets\">"));
+    for n in 1..=3 {
+        assert!(page.contains(&format!("href=\"#dataset-{n}\"")), "link to dataset {n}");
+    }
+    // Each row carries its dataset's top reasons; the summary comes after every dataset.
+    assert!(page.contains("access-not-public") && page.contains("access-discriminatory"));
+    assert!(page.rfind("<details").unwrap() < page.find("id=\"summary\"").unwrap());
+    // The lone-surrogate repair is listed as a note.
+    assert!(page.contains("lone UTF-16 surrogate"));
+    assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn batch_markdown_and_json_index_carry_the_reasons() {
+    let file = fixture("dcat-us/hand__access-levels.data.json");
+    let run = dpg_audit(&["audit", "--format", "markdown", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let md = &run.stdout;
+    assert_eq!(md.matches("<details>").count(), 3);
+    assert!(
+        md.contains("| 1 | [Inspection case files](#dataset-1) | FAIL | 1 | `access-not-public`"),
+        "{md}"
+    );
+    assert!(md.contains("## Summary") && md.contains("1 of 3 datasets would qualify"));
+    let json = audit_json(&[file.to_str().unwrap()]).json();
+    let reasons = &json["summary"]["index"][1]["reasons"];
+    assert!(reasons.as_array().unwrap().iter().any(|r| r == "access-discriminatory"), "{reasons}");
+}

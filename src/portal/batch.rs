@@ -77,6 +77,8 @@ pub struct IndexEntry {
     pub format: Option<&'static str>,
     pub verdict: Verdict,
     pub items: u64,
+    /// The rules standing in this dataset's way, errors first (at most three).
+    pub reasons: Vec<String>,
 }
 
 /// Batch output formats.
@@ -87,10 +89,14 @@ pub enum BatchFormat {
     Json,
     /// One single-collection report per line, then one line `{"summary": ...}`.
     Ndjson,
+    /// One self-contained page: each dataset folded, the summary table (sortable) last.
+    Html,
+    /// Each dataset's Markdown report folded, the summary table last.
+    Markdown,
 }
 
 /// Which formats a batch can be written in (for the error on the others).
-pub const BATCH_FORMATS: &str = "terminal, json, ndjson";
+pub const BATCH_FORMATS: &str = "terminal, json, ndjson, html, markdown";
 
 /// Where a batch is written: each output in its format.
 pub type BatchOutputs = Vec<(BatchFormat, Box<dyn Write + Send>)>;
@@ -577,6 +583,7 @@ fn index_entry(
         format: format.map(InputFormat::name),
         verdict: report.verdict,
         items: report.collection.items,
+        reasons: super::batch_pages::top_rules(report, 3),
     }
 }
 
@@ -636,6 +643,8 @@ fn write_head(
             write!(out, "{{\"schema_version\": {},\n\"datasets\": [", report::SCHEMA_VERSION)
         }
         BatchFormat::Ndjson => Ok(()),
+        BatchFormat::Html => super::batch_pages::html_head(out, dpg_type, profile),
+        BatchFormat::Markdown => super::batch_pages::markdown_head(out, dpg_type, profile),
         BatchFormat::Terminal => {
             writeln!(
                 out,
@@ -659,6 +668,8 @@ fn write_dataset(format: BatchFormat, out: &mut dyn Write, n: usize, r: &Report)
             serde_json::to_writer(&mut *out, r)?;
             out.write_all(b"\n")
         }
+        BatchFormat::Html => super::batch_pages::html_dataset(out, n, r),
+        BatchFormat::Markdown => super::batch_pages::markdown_dataset(out, n, r),
         BatchFormat::Terminal => {
             writeln!(out, "--- dataset {n}: {}", r.collection.manifests.join(", "))?;
             report::terminal::write(r, out)?;
@@ -684,6 +695,8 @@ fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> 
             serde_json::to_writer(&mut *out, &Last { summary: s })?;
             out.write_all(b"\n")
         }
+        BatchFormat::Html => super::batch_pages::html_summary(out, s),
+        BatchFormat::Markdown => super::batch_pages::markdown_summary(out, s),
         BatchFormat::Terminal => write_terminal_summary(s, out),
     }
 }

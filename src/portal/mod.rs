@@ -8,6 +8,7 @@
 //! on as written (or as the access-vocabulary term they stand for), so the rules stay in one place.
 
 pub mod batch;
+pub mod batch_pages;
 pub mod ckan;
 pub mod croissant;
 pub mod datacite;
