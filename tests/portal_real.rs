@@ -431,3 +431,17 @@ fn batch_markdown_and_json_index_carry_the_reasons() {
     let reasons = &json["summary"]["index"][1]["reasons"];
     assert!(reasons.as_array().unwrap().iter().any(|r| r == "access-discriminatory"), "{reasons}");
 }
+
+#[test]
+fn sample_data_federal_data_json_audits_as_its_readme_says() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/federal-data-json");
+    let run = audit_json(&[dir.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let s = run.json()["summary"].clone();
+    assert_eq!((s["datasets"].as_u64(), s["qualify"].as_u64()), (Some(3), Some(1)));
+    let verdicts: Vec<&str> =
+        s["index"].as_array().unwrap().iter().map(|e| e["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["pass", "fail", "fail"]);
+    assert_eq!(s["index"][1]["reasons"][0], "license-unrecognized");
+    assert_eq!(s["skipped"][0]["path"].as_str().map(|p| p.ends_with("README.md")), Some(true));
+}
