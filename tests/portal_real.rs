@@ -121,6 +121,14 @@ fn dcat_us_3_services_and_identifier_nodes() {
 }
 
 #[test]
+fn dcat_us_3_dataset_series_members_are_datasets() {
+    let all = load("dcat-us/datagov-harvester__dcatus3_0_series_with_members.json", InputFormat::Dcat);
+    let names: Vec<&str> = all.iter().filter_map(|d| d.name.as_deref()).collect();
+    assert_eq!(names, ["Annual Report 2023", "Annual Report 2024"]);
+    assert!(all.iter().all(|d| urls(d) == [None] && norms(d) == ["none"]));
+}
+
+#[test]
 fn pod_arcgis_hub_license_pages_are_not_guessed() {
     let all = load("dcat-us/ckanext-datajson__usda.gov.data.json", InputFormat::Dcat);
     assert_eq!(all.len(), 3);

@@ -55,7 +55,7 @@ pub fn is_catalog(o: &Map<String, Value>) -> bool {
     }
     let datasets = o.get("dataset").and_then(Value::as_array);
     let services = o.get("service").and_then(Value::as_array);
-    if datasets.is_none() && services.is_none() {
+    if datasets.is_none() && services.is_none() && !o.contains_key("datasetSeries") {
         return false;
     }
     names_dcat_us(o.get("conformsTo"))
@@ -103,7 +103,7 @@ fn identifier(o: &Map<String, Value>) -> Option<String> {
 
 pub fn read(path: &Path, obj: &Map<String, Value>) -> Result<Vec<Entry>> {
     let mut datasets: Vec<&Map<String, Value>> = Vec::new();
-    if obj.contains_key("dataset") || obj.contains_key("service") {
+    if obj.contains_key("dataset") || obj.contains_key("service") || obj.contains_key("datasetSeries") {
         datasets.extend(
             obj.get("dataset").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object),
         );
@@ -117,6 +117,22 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Result<Vec<Entry>> {
         .flatten()
         .filter_map(Value::as_object)
         .collect();
+    // Datasets a 3.0 series embeds (`seriesMember`, `first`, `last`), once each.
+    for series in obj.get("datasetSeries").and_then(Value::as_array).into_iter().flatten() {
+        for key in ["seriesMember", "first", "last"] {
+            let members: Vec<&Value> = match series.get(key) {
+                Some(Value::Array(a)) => a.iter().collect(),
+                Some(v @ Value::Object(_)) => vec![v],
+                _ => Vec::new(),
+            };
+            for m in members.into_iter().filter_map(Value::as_object).filter(|m| is_dataset(m)) {
+                let id = identifier(m);
+                if !datasets.iter().any(|d| identifier(d) == id && id.is_some()) {
+                    datasets.push(m);
+                }
+            }
+        }
+    }
     // Datasets a service embeds and the catalog does not list (3.0 allows either).
     let listed: Vec<Option<String>> = datasets.iter().map(|d| identifier(d)).collect();
     for svc in &services {
