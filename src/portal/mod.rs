@@ -257,10 +257,10 @@ impl Dataset {
     pub fn inherit(&mut self) {
         // An access-rights field that holds a licence URL states the licence, not an access
         // condition: it is read as the licence where none is stated, and never as access.
-        if let Some(a) = self.access.take_if(|a| names_a_licence(a)) {
-            if self.license.is_none() {
-                self.license = Some(a);
-            }
+        if let Some(a) = self.access.take_if(|a| names_a_licence(a))
+            && self.license.is_none()
+        {
+            self.license = Some(a);
         }
         // An access vocabulary term in a licence field (`info:eu-repo/semantics/openAccess`) is
         // an access fact, not a licence.

@@ -205,6 +205,18 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
     writeln!(out, "{}", p.verdict(report.verdict, &line))
 }
 
+/// Files a folder audit did not read, each with its reason (a batch's summary uses it too).
+pub fn write_skipped(skipped: &[super::Skipped], out: &mut dyn Write) -> std::io::Result<()> {
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Skipped {} file(s) (not audited)", skipped.len())?;
+    for s in skipped {
+        writeln!(out, "  {}: {}", clean(&s.path), clean(&s.reason))?;
+    }
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,16 +260,4 @@ mod tests {
     fn escape_sequences_from_the_manifest_are_defused() {
         assert_eq!(clean("CC\x1b[2J BY"), "CC?[2J BY");
     }
-}
-
-/// Files a folder audit did not read, each with its reason (a batch's summary uses it too).
-pub fn write_skipped(skipped: &[super::Skipped], out: &mut dyn Write) -> std::io::Result<()> {
-    if skipped.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "Skipped {} file(s) (not audited)", skipped.len())?;
-    for s in skipped {
-        writeln!(out, "  {}: {}", clean(&s.path), clean(&s.reason))?;
-    }
-    writeln!(out)
 }
