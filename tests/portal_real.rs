@@ -453,3 +453,24 @@ fn sample_data_federal_data_json_audits_as_its_readme_says() {
     assert_eq!(s["index"][1]["reasons"][0], "license-unrecognized");
     assert_eq!(s["skipped"][0]["path"].as_str().map(|p| p.ends_with("README.md")), Some(true));
 }
+
+#[test]
+fn opendata_swiss_terms_of_use_in_rights_are_read() {
+    let dir = tempdir();
+    let pkg = r#"{"id": "ch1", "title": "Luftqualität", "notes": "x", "resources": [
+        {"id": "r1", "url": "https://data.example.ch/a.csv", "license": "https://opendata.swiss/terms-of-use#terms_by",
+         "rights": "NonCommercialAllowed-CommercialAllowed-ReferenceRequired"},
+        {"id": "r2", "url": "https://data.example.ch/b.csv", "rights": "NonCommercialAllowed-CommercialWithPermission-ReferenceRequired"},
+        {"id": "r3", "url": "https://data.example.ch/c.csv", "rights": "Some statement about rights"}]}"#;
+    let path = write(dir.path(), "package.json", pkg);
+    let d = load_path(&path, InputFormat::Ckan);
+    assert_eq!(
+        norms(&d),
+        ["LicenseRef-opendata-swiss-terms-by", "LicenseRef-opendata-swiss-terms-by-ask", "none"],
+        "rights prose is never read as a licence"
+    );
+    let json = audit_json(&[p(&path)]).json();
+    assert_eq!(rule_count(&json, "license-needs-review"), 1);
+    assert_eq!(rule_count(&json, "license-not-approved"), 1);
+    assert_eq!(rule_count(&json, "license-missing"), 1);
+}

@@ -153,7 +153,7 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
         d.items.push(Item {
             id: json_text(r.get("id")).or_else(|| json_text(r.get("name"))),
             title: json_text(r.get("name")).or_else(|| json_text(r.get("description"))),
-            license: json_text(r.get("license")).or_else(|| json_text(r.get("license_id"))),
+            license: resource_licence(r),
             license_url: json_text(r.get("license_url")),
             url,
             // ckanext-dcat's `access_rights`, or an `access_level` (`open_login`, ...).
@@ -174,6 +174,22 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
         }
     }
     Ok(d)
+}
+
+/// A resource's licence: `license`, else `license_id`; a `rights` code (opendata.swiss keeps its
+/// terms of use there) only when it names a licence with certainty, so a rights prose statement
+/// is never read as the licence.
+fn resource_licence(r: &Map<String, Value>) -> Option<String> {
+    let stated = json_text(r.get("license")).or_else(|| json_text(r.get("license_id")));
+    let certain = |v: &str| {
+        use crate::license::{Status, normalize};
+        matches!(normalize(v).status, Status::Exact | Status::Normalized)
+    };
+    match (stated, json_text(r.get("rights"))) {
+        (Some(s), Some(rights)) if !certain(&s) && certain(&rights) => Some(rights),
+        (None, Some(rights)) if certain(&rights) => Some(rights),
+        (s, _) => s,
+    }
 }
 
 /// Reads a CKAN file incrementally, handing each package to `each` as soon as it is read (until
