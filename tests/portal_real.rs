@@ -474,3 +474,19 @@ fn opendata_swiss_terms_of_use_in_rights_are_read() {
     assert_eq!(rule_count(&json, "license-not-approved"), 1);
     assert_eq!(rule_count(&json, "license-missing"), 1);
 }
+
+#[test]
+fn ckan_lone_surrogate_and_a_title_the_url_contradicts() {
+    let dir = tempdir();
+    // The id is ambiguous; the title settles it (CC-BY-4.0) and the URL says otherwise: the
+    // disagreement is license-url-mismatch, never silently one or the other.
+    let page = r#"{"help": "h", "success": true, "result": {"count": 1, "results": [
+        {"id": "a", "title": "Caf\ud83d stats", "license_id": "cc-by", "license_title": "Creative Commons Attribution 4.0",
+         "license_url": "https://creativecommons.org/licenses/by-sa/4.0/", "resources": [{"url": "https://ckan.example.org/a.csv"}]}]}}"#;
+    let path = write(dir.path(), "page.json", page);
+    let run = audit_json(&[p(&path)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(rule_count(&json, "license-url-mismatch"), 1, "{}", json["summary"]);
+    assert!(json["notes"][0].as_str().unwrap().contains("surrogate"), "{}", json["notes"]);
+}

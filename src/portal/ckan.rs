@@ -249,6 +249,24 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<St
         return Ok(Vec::new());
     }
     let notes = walker.count.and_then(|c| partial_page(walker.position, c)).into_iter().collect();
+    if let Err(e) = &walked
+        && walker.position == 0
+        && (e.to_string().contains("surrogate") || e.to_string().contains("hex escape"))
+    {
+        // A lone surrogate escape stops the streaming parser before any package: the file is
+        // read whole once more, with the escape repaired and a note on every dataset.
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        let (fixed, n) = super::repair_surrogates(&bytes);
+        let mut entries = read(path, &fixed)?;
+        let note = format!("{n} lone UTF-16 surrogate escape(s) replaced by U+FFFD ({e})");
+        super::add_note(&mut entries, Some(note));
+        for entry in entries {
+            if !each(entry) {
+                break;
+            }
+        }
+        return Ok(notes);
+    }
     match walked {
         Ok(()) => de
             .end()

@@ -199,7 +199,11 @@ fn walk(dir: &Path, input: InputFormat, out: &mut Scan, depth: usize) -> Result<
                 }
             },
             InputFormat::Manifest => {
-                if crate::manifest::is_manifest_file(&f) {
+                let hidden = f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if hidden {
+                    // `.zenodo.json` is walked for portal audits; a manifest audit skips it.
+                    out.skip(&f, "hidden");
+                } else if crate::manifest::is_manifest_file(&f) {
                     manifests.push(f);
                 } else {
                     out.skip(&f, not_read(&f));
