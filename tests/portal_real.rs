@@ -490,3 +490,24 @@ fn ckan_lone_surrogate_and_a_title_the_url_contradicts() {
     assert_eq!(rule_count(&json, "license-url-mismatch"), 1, "{}", json["summary"]);
     assert!(json["notes"][0].as_str().unwrap().contains("surrogate"), "{}", json["notes"]);
 }
+
+#[test]
+fn plain_dcat_json_catalogs_arrays_and_datasets() {
+    let catalog = load("dcat-json/ckanext-dcat__catalog.json", InputFormat::Dcat);
+    let list = load("dcat-json/ckanext-dcat__catalog_datasets_list.json", InputFormat::Dcat);
+    assert_eq!(catalog.len(), 2);
+    assert_eq!(list.len(), 2);
+    for (a, b) in catalog.iter().zip(&list) {
+        assert_eq!(norms(a), norms(b));
+        assert_eq!(urls(a), urls(b));
+    }
+    // A licence page of the portal itself names no licence; an empty licence is missing.
+    assert_eq!(norms(&catalog[0]), ["unknown", "unknown", "none"]);
+    assert_eq!(
+        catalog[0].items[2].url.as_deref(),
+        Some("https://data.some.org/the/actual/catalog/link/to/an/api")
+    );
+    let one = load("dcat-json/ckanext-dcat__dataset.json", InputFormat::Dcat);
+    assert_eq!(norms(&one[0]), ["none"]);
+    assert_eq!(urls(&one[0]), [Some("http://www.bgs.ac.uk/gbase/geochemcd/home.html")]);
+}

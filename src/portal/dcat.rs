@@ -246,12 +246,20 @@ fn pod_access_levels(bytes: &[u8]) -> HashMap<String, String> {
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
     // DCAT-US data.json is read by its own keys (its context is built in, never fetched).
     let head = bytes.iter().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xef | 0xbb | 0xbf));
-    if head == Some(&b'{') {
+    if head == Some(&b'{') || head == Some(&b'[') {
         let (value, note) = super::parse_json(path, bytes, InputFormat::Dcat)?;
-        if let serde_json::Value::Object(o) = &value
-            && super::pod::is_catalog(o)
-        {
-            let mut entries = super::pod::read(path, o)?;
+        let mut entries = match &value {
+            serde_json::Value::Object(o) if super::pod::is_catalog(o) => super::pod::read(path, o)?,
+            serde_json::Value::Array(a)
+                if a.first()
+                    .and_then(serde_json::Value::as_object)
+                    .is_some_and(super::pod::is_dcat_json_dataset) =>
+            {
+                super::pod::read_list(path, a)?
+            }
+            _ => Vec::new(),
+        };
+        if !entries.is_empty() {
             super::add_note(&mut entries, note);
             return Ok(entries);
         }

@@ -514,9 +514,15 @@ pub fn detect(path: &Path) -> Result<Detected> {
         // array of flat objects); JSON-LD may also be an array of nodes.
         if first == Some(&b'[')
             && let Some(serde_json::Value::Object(o)) = first_element(path)
-            && ckan::is_package(&o)
         {
-            return Ok(Detected::Portal(InputFormat::Ckan));
+            if ckan::is_package(&o) {
+                return Ok(Detected::Portal(InputFormat::Ckan));
+            }
+            // A JSON array of DCAT datasets (title, distributions with access URLs): no item
+            // manifest has a `distribution` list of objects.
+            if pod::is_dcat_json_dataset(&o) {
+                return Ok(Detected::Portal(InputFormat::Dcat));
+            }
         }
         return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
     }

@@ -49,7 +49,9 @@ fn type_is(o: &Map<String, Value>, names: &[&str]) -> bool {
 pub fn is_catalog(o: &Map<String, Value>) -> bool {
     let remote_context = !matches!(o.get("@context"), Some(Value::Object(_)));
     if is_dataset(o)
-        && (o.contains_key("accessLevel") || (remote_context && type_is(o, &["dcat:Dataset", "Dataset"])))
+        && (o.contains_key("accessLevel")
+            || (remote_context && type_is(o, &["dcat:Dataset", "Dataset"]))
+            || (remote_context && is_dcat_json_dataset(o)))
     {
         return true;
     }
@@ -62,7 +64,22 @@ pub fn is_catalog(o: &Map<String, Value>) -> bool {
         || names_dcat_us(o.get("describedBy"))
         || (remote_context && names_dcat_us(o.get("@context")))
         || (remote_context && type_is(o, &["dcat:Catalog", "Catalog"]))
-        || datasets.into_iter().flatten().filter_map(Value::as_object).any(|d| d.contains_key("accessLevel"))
+        || datasets
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .any(|d| d.contains_key("accessLevel") || (remote_context && is_dcat_json_dataset(d)))
+}
+
+/// A dataset in the plain DCAT JSON that DCAT-US grew from (ckanext-dcat's `json` format, the
+/// okfn data catalog spec): a title and distributions given by `accessURL`/`downloadURL`.
+pub fn is_dcat_json_dataset(o: &Map<String, Value>) -> bool {
+    o.contains_key("title")
+        && o.get("distribution").and_then(Value::as_array).is_some_and(|d| {
+            d.iter().filter_map(Value::as_object).any(|x| {
+                x.keys().any(|k| k.eq_ignore_ascii_case("accessURL") || k.eq_ignore_ascii_case("downloadURL"))
+            })
+        })
 }
 
 fn is_dataset(o: &Map<String, Value>) -> bool {
@@ -148,6 +165,15 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Result<Vec<Entry>> {
         return Err(Error::input(path, "DCAT-US catalog without datasets (`dataset` is empty or missing)"));
     }
     Ok(datasets.into_iter().enumerate().map(|(i, d)| Ok(dataset(path, i, d, &services))).collect())
+}
+
+/// A JSON array of datasets (plain DCAT JSON): one dataset each.
+pub fn read_list(path: &Path, list: &[Value]) -> Result<Vec<Entry>> {
+    let datasets: Vec<&Map<String, Value>> = list.iter().filter_map(Value::as_object).collect();
+    if datasets.is_empty() {
+        return Err(Error::input(path, "a JSON array without dataset objects"));
+    }
+    Ok(datasets.into_iter().enumerate().map(|(i, d)| Ok(dataset(path, i, d, &[]))).collect())
 }
 
 /// A service's endpoint: `endpointURL` (a string or a list), else its `accessURL`.
