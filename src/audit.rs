@@ -61,7 +61,10 @@ pub fn run(opts: &AuditOptions) -> Result<Report> {
     check_rule_data()?;
     let manifests = manifest::expand_inputs_in(&opts.paths, opts.sheet.as_deref())?;
     let config = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
-    run_collection(opts, &config, &manifests)
+    let mut report = run_collection(opts, &config, &manifests)?;
+    // A folder's files that are not manifests are listed, never left out silently.
+    report.skipped = crate::portal::folder::skipped_in(&opts.paths)?;
+    Ok(report)
 }
 
 /// Audits one collection given its config and manifests (files, or items in memory built from

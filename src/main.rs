@@ -112,6 +112,8 @@ fn open_batch_outputs(
         Format::Terminal => Ok(BatchFormat::Terminal),
         Format::Json => Ok(BatchFormat::Json),
         Format::Ndjson => Ok(BatchFormat::Ndjson),
+        Format::Html => Ok(BatchFormat::Html),
+        Format::Markdown => Ok(BatchFormat::Markdown),
         _ => Err(dpg_audit::Error::usage(format!(
             "these {files} metadata file(s) hold several datasets; a batch report is written as: {}",
             dpg_audit::portal::batch::BATCH_FORMATS

@@ -354,11 +354,12 @@ fn a_portal_batch_of_five_thousand_datasets_at_any_thread_count() {
         let s = &json["summary"];
         assert_eq!(s["datasets"], 5000, "-j {j}");
         assert_eq!(json["datasets"].as_array().map(Vec::len), Some(5000));
-        // The broken line and the packages without resources are failed entries, not dropped.
-        let unreadable = 1 + (0..5000).filter(|i| i % 11 == 5 && *i != 12).count();
+        // The broken line is a failed entry, not dropped. A package without resources is a
+        // dataset (issue #18): its licence judged, `access-location-missing`, so it fails too.
+        let unreadable = 1;
         assert_eq!(s["unreadable"], unreadable as u64, "-j {j}");
-        let nc = (0..5000).filter(|i| i % 7 == 0 && i % 11 != 5 && *i != 12).count();
-        assert_eq!(s["fail"], (nc + unreadable) as u64, "-j {j}");
+        let failing = (0..5000).filter(|i| (i % 7 == 0 || i % 11 == 5) && *i != 12).count();
+        assert_eq!(s["fail"], (failing + unreadable) as u64, "-j {j}");
         // In file order.
         let index = s["index"].as_array().cloned().unwrap_or_default();
         assert_eq!(index[0]["id"], "pkg-0");

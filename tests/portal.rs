@@ -166,8 +166,14 @@ fn dcat_us_json_ld_with_pod_context() {
         d.license.as_ref().map(|l| dpg_audit::license::normalize(l).expression),
         Some(Some("CC0-1.0".into()))
     );
-    // accessLevel is outside the JSON-LD context; it is read from the JSON.
-    assert_eq!(d.access.as_deref(), Some("public"));
+    // accessLevel is outside the JSON-LD context; it is read from the JSON, with the `rights`
+    // text (issue #18: the access conditions POD keeps there).
+    assert_eq!(
+        d.access.as_deref(),
+        Some(
+            "public; This dataset has been given an international public domain dedication for worldwide reuse"
+        )
+    );
     assert_eq!(d.items.len(), 4);
     assert_eq!(norms(&d), ["CC0-1.0"; 4]);
     assert_eq!(inherited(&d), [true; 4]);
@@ -218,7 +224,15 @@ fn dcat_json_ld_graph_with_two_datasets() {
         all[1].items[0].license.as_deref(),
         Some("https://data.exampleMS.gov/resource/NoCommercialUseWithFees")
     );
-    assert!(all.iter().flat_map(|d| &d.items).all(|i| i.url.is_none()), "no access URLs in this file");
+    // The distributions give no URL; the dcat:DataService serving both datasets is where they
+    // are accessed (issue #18: the service is an access location).
+    assert!(
+        all.iter()
+            .flat_map(|d| &d.items)
+            .all(|i| i.url.as_deref().is_some_and(|u| u.contains("orgea.exampleMS.gov"))),
+        "{:?}",
+        all.iter().flat_map(|d| &d.items).map(|i| &i.url).collect::<Vec<_>>()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,9 +515,15 @@ fn ckan_portal_dump_batch() {
     assert_eq!(verdicts, ["pass", "pass", "fail", "fail", "fail", "fail"]);
     let reasons: Vec<&str> =
         s["top_reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
-    for rule in ["access-not-public", "license-ambiguous", "license-missing", "license-not-approved"] {
+    // bus-ridership's `cc-nc` is ambiguous alone, but its license_url (by-nc/2.0) settles it
+    // (issue #18: every piece of licence evidence is used): not approved rather than ambiguous.
+    for rule in ["access-not-public", "license-missing", "license-not-approved"] {
         assert!(reasons.contains(&rule), "{rule} in {reasons:?}");
     }
+    let bus = &json["datasets"][2];
+    assert_eq!(rule_count(bus, "license-not-approved"), 1);
+    let evidence = bus["findings"][0]["evidence"].as_str().unwrap_or_default();
+    assert!(evidence.contains("license_id `cc-nc` is ambiguous"), "{evidence}");
     // Each element is exactly a single-collection report.
     let single = audit_json(&[p(&sample("croissant/mlc-1.0__world-happiness__metadata.json"))]).json();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
@@ -669,8 +689,13 @@ fn card_with_broken_yaml() {
 
 #[test]
 fn ckan_package_without_resources() {
+    // Issue #18: a package without resources is still a dataset; its licence is judged and the
+    // missing access location is the finding (it used to be an unreadable input).
     let run = audit_json(&[&fixture("no-resources.json")]);
-    assert_input_error(&run, "no-resources.json", &["no resources"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["summary"]["by_license"]["CC-BY-4.0"], 1);
+    assert_eq!(rule_count(&json, "access-location-missing"), 1);
 }
 
 #[test]
@@ -679,13 +704,13 @@ fn one_bad_dataset_does_not_stop_the_batch() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["summary"]["datasets"], 2);
-    assert_eq!(json["summary"]["unreadable"], 1);
+    // The package without resources is a dataset with a finding, not an unreadable one.
+    assert_eq!(json["summary"]["unreadable"], 0);
     assert_eq!(json["datasets"][0]["verdict"], "pass");
     let bad = &json["datasets"][1];
     assert_eq!(bad["verdict"], "fail");
-    assert_eq!(rule_count(bad, "manifest-row-invalid"), 1);
-    assert!(bad["findings"][0]["item"].is_null(), "a collection-scope finding");
-    assert!(bad["findings"][0]["message"].as_str().unwrap().contains("no resources"));
+    assert_eq!(rule_count(bad, "access-location-missing"), 1);
+    assert_eq!(bad["summary"]["by_license"]["CC-BY-4.0"], 1);
 }
 
 #[test]
@@ -707,12 +732,27 @@ fn bad_files_in_a_folder_become_failed_entries() {
 }
 
 #[test]
-fn findings_file_is_refused_for_a_batch() {
+fn findings_file_for_a_batch_names_each_dataset() {
+    // Issue #18: --findings works for a batch: one file, the manifest column naming the dataset.
     let dir = tempdir();
     let out = dir.path().join("findings.csv");
     let run = audit_json(&["--findings", p(&out), &sample_data("ckan-portal-dump")]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--findings"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // aerial imagery (2 resources not approved), bus ridership (1), staff directory (1), council
+    // minutes (1): every per-item finding of every dataset.
+    let json = run.json();
+    let expected: u64 = json["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["findings"].as_array().unwrap().iter())
+        .filter(|f| !f["item"].is_null())
+        .count() as u64;
+    assert_eq!(rows.len() as u64, expected);
+    assert!(expected >= 5, "{csv}");
+    assert!(rows.iter().all(|r| r.contains("package_search.json#")), "{csv}");
 }
 
 #[test]

@@ -67,6 +67,7 @@ const VOCABS: &[(&str, &str)] = &[
     ("vocab-huggingface.tsv", include_str!("../../rules/normalize/vocab-huggingface.tsv")),
     ("vocab-eu-authority.tsv", include_str!("../../rules/normalize/vocab-eu-authority.tsv")),
     ("vocab-dcat-ap-de.tsv", include_str!("../../rules/normalize/vocab-dcat-ap-de.tsv")),
+    ("vocab-dcat-ap-ch.tsv", include_str!("../../rules/normalize/vocab-dcat-ap-ch.tsv")),
 ];
 
 /// Where a key may match.

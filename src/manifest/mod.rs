@@ -178,11 +178,30 @@ fn collect_manifests(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let file_type = entry.file_type().map_err(|e| Error::io(&path, &e))?;
         if file_type.is_dir() {
             collect_manifests(&path, out)?;
-        } else if extension_format(&path).is_some() {
+        } else if extension_format(&path).is_some() && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            // Only regular files (or links to them) are opened: a FIFO or device named like a
+            // manifest would block or never end; the report lists it as skipped.
             out.push(path);
         }
     }
     Ok(())
+}
+
+/// Whether a file's extension is one of the item manifest formats.
+pub fn is_manifest_file(path: &Path) -> bool {
+    extension_format(path).is_some()
+}
+
+/// Whether a file reads as an item manifest: a known format with a licence column (found by
+/// name, as the audit finds it). Reads the header (or Parquet footer) and at most the first
+/// batch.
+pub fn has_license_column(path: &Path) -> bool {
+    if !is_manifest_file(path) {
+        return false;
+    }
+    let m = Manifest::file(path.to_path_buf(), path.display().to_string());
+    let opts = ReadOptions { overrides: std::collections::BTreeMap::new(), batch_size: 64 };
+    read(0, &m, &opts, &mut |_| false).is_ok()
 }
 
 fn extension_format(path: &Path) -> Option<Format> {

@@ -14,12 +14,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Dataset, Detected, Entry, InputFormat, LOOKED_FOR, Unreadable, detect, read_file};
+use super::folder::{self, Scan, Source};
+use super::{Dataset, Detected, Entry, InputFormat, Item, LOOKED_FOR, Unreadable, detect, read_file};
 use crate::audit::{AuditOptions, check_rule_data, run_here};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
 use crate::policy::{Rule, Severity};
-use crate::report::{self, Collection, Finding, Group, Report, Tool, Verdict};
+use crate::report::findings::{Encoder, FindingRef, FindingsFile};
+use crate::report::{self, Collection, Finding, Group, Report, Skipped, Tool, Verdict};
 
 /// What auditing portal metadata produced.
 #[derive(Debug)]
@@ -46,6 +49,14 @@ pub struct BatchSummary {
     pub top_reasons: Vec<Reason>,
     /// One entry per dataset, aligned with `datasets`.
     pub index: Vec<IndexEntry>,
+    /// Files under the audited folders that were not audited, each with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// What reading the files had to repair or tolerate, and files that cover less than they
+    /// seem to (a `package_search` page holding fewer packages than the portal's `count`), each
+    /// prefixed by its file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +77,8 @@ pub struct IndexEntry {
     pub format: Option<&'static str>,
     pub verdict: Verdict,
     pub items: u64,
+    /// The rules standing in this dataset's way, errors first (at most three).
+    pub reasons: Vec<String>,
 }
 
 /// Batch output formats.
@@ -76,20 +89,17 @@ pub enum BatchFormat {
     Json,
     /// One single-collection report per line, then one line `{"summary": ...}`.
     Ndjson,
+    /// One self-contained page: each dataset folded, the summary table (sortable) last.
+    Html,
+    /// Each dataset's Markdown report folded, the summary table last.
+    Markdown,
 }
 
 /// Which formats a batch can be written in (for the error on the others).
-pub const BATCH_FORMATS: &str = "terminal, json, ndjson";
+pub const BATCH_FORMATS: &str = "terminal, json, ndjson, html, markdown";
 
 /// Where a batch is written: each output in its format.
 pub type BatchOutputs = Vec<(BatchFormat, Box<dyn Write + Send>)>;
-
-/// One file to read, or a reason it cannot be.
-#[derive(Debug)]
-struct Source {
-    path: PathBuf,
-    format: std::result::Result<InputFormat, String>,
-}
 
 /// Audits `opts.paths` as portal metadata when they are (or `input` says so). `Ok(None)` means
 /// they are item manifests: the caller runs the manifest pipeline. A batch is written to the
@@ -102,50 +112,161 @@ pub fn run(
     if input == InputFormat::Manifest {
         return Ok(None);
     }
-    let Some(sources) = sources(&opts.paths, input)? else { return Ok(None) };
+    let Some(scan) = sources(&opts.paths, input)? else { return Ok(None) };
     check_rule_data()?;
     let mut base = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
+    let Scan { sources, skipped, .. } = scan;
 
     // One dataset in all: the ordinary report, or the input error that stops it (exit 2).
     if let [only] = sources.as_slice() {
-        let format = only.format.clone().map_err(|m| Error::input(&only.path, m))?;
         let mut first = Vec::new();
-        let read = stream_file(&only.path, format, &mut |e| {
+        let read = entries_of(only, &mut |e| {
             first.push(e);
             first.len() < 2
         });
         // Two datasets make a batch, which reports a failure after them as a failed entry.
+        let mut file_notes = Vec::new();
         if first.len() < 2 {
-            read?;
+            file_notes = read?;
         }
         if first.len() < 2 {
             return match first.pop() {
                 Some(Ok(d)) => {
-                    let report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                    let mut report = audit_dataset(opts, &base, &d, d.display(false), false)?;
+                    report.skipped = skipped;
+                    report.notes.extend(file_notes);
                     Ok(Some(Outcome::Single(Box::new(report))))
                 }
                 Some(Err(u)) => Err(Error::input(&u.source, u.reason)),
-                None => Err(Error::input(&only.path, "holds no datasets")),
+                None => Err(Error::input(source_path(only), "holds no datasets")),
             };
         }
     }
-    if opts.findings.is_some() {
-        return Err(Error::usage(
-            "--findings is not supported for a batch of datasets; audit one dataset, or use --format json",
-        ));
+    // --findings for a batch: one file, every dataset's per-item findings in batch order, the
+    // `manifest` column naming the dataset (`file#id`). Created before any work, so a bad path
+    // fails first; each dataset keeps all its findings (its items are in memory already).
+    let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
+    let mut all = opts.clone();
+    if findings_file.is_some() {
+        all.max_findings = usize::MAX;
     }
+    let opts = &all;
     // A config's name and declared license describe one collection; in a batch each dataset's
     // own metadata gives them.
     base.name = None;
     base.license = None;
     let mut outputs = open(sources.len())?;
-    batch(opts, &base, sources, &mut outputs).map(|s| Some(Outcome::Batch(s)))
+    let result = batch(opts, &base, sources, skipped, &mut outputs, findings_file);
+    if result.is_err()
+        && let Some(path) = &opts.findings
+    {
+        // A findings file cut short would look complete; remove it.
+        let _ = std::fs::remove_file(path);
+    }
+    result.map(|s| Some(Outcome::Batch(s)))
+}
+
+/// The path a source is named by in messages.
+fn source_path(s: &Source) -> &Path {
+    match s {
+        Source::Catalog { path, .. } => path,
+        Source::Folder { meta, .. } => meta,
+        Source::Manifests { dir, .. } => dir,
+    }
+}
+
+/// Hands a source's datasets to `each` in order until it returns false: a catalog's datasets,
+/// a dataset folder's one dataset (its files among the items), a folder's manifests as one
+/// collection.
+fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<String>> {
+    match source {
+        Source::Catalog { path, format } => {
+            let format = format.clone().map_err(|m| Error::input(path, m))?;
+            stream_file(path, format, each)
+        }
+        Source::Folder { meta, format, dir, files } => {
+            for entry in read_file(meta, *format)? {
+                let entry = entry.map(|mut d| {
+                    with_files(&mut d, dir, files);
+                    d
+                });
+                if !each(entry) {
+                    break;
+                }
+            }
+            Ok(Vec::new())
+        }
+        Source::Manifests { dir, files } => {
+            let mut d = Dataset::new(dir, 0, InputFormat::Manifest);
+            // Named as its own config names it, else by its folder.
+            d.name = Config::discover(None, Some(dir))
+                .ok()
+                .and_then(|c| c.name)
+                .or_else(|| Some(super::file_label(dir)));
+            d.manifests.clone_from(files);
+            d.config_dir = Some(dir.clone());
+            each(Ok(d));
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Makes the files of a dataset's folder its items: a file the metadata already lists (a data
+/// package resource's path) is that item; any other file is an item of its own, under the
+/// dataset's licence and access. A file that is an item manifest adds its rows as well.
+fn with_files(d: &mut Dataset, dir: &Path, files: &[PathBuf]) {
+    let rel = |f: &Path| {
+        let r = f.strip_prefix(dir).unwrap_or(f);
+        r.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    };
+    let mut added = Vec::new();
+    for f in files {
+        let name = rel(f);
+        let listed = d.items.iter().any(|i| {
+            i.local_path.as_deref().map(|p| p.trim_start_matches("./").replace('\\', "/"))
+                == Some(name.clone())
+        });
+        if !listed {
+            let (license_inherited, evidence) = match &d.license {
+                Some(_) => (true, "a file of the dataset's folder".to_string()),
+                None if d.items.len() > 1 => (
+                    false,
+                    "a file of the dataset's folder; the metadata lists several licences without saying which covers it"
+                        .to_string(),
+                ),
+                None => (false, "a file of the dataset's folder; the metadata states no licence".to_string()),
+            };
+            added.push(Item {
+                id: Some(name.clone()),
+                title: f.file_name().map(|n| n.to_string_lossy().into_owned()),
+                license: d.license.clone(),
+                license_url: d.license_url.clone(),
+                access: d.access.clone(),
+                license_inherited,
+                evidence: Some(evidence),
+                local_path: Some(name),
+                ..Item::default()
+            });
+        }
+        if crate::manifest::has_license_column(f) {
+            d.manifests.push(f.clone());
+        }
+    }
+    // A card's one item stands for the dataset only while no file does.
+    if d.format == Some(InputFormat::HfCard) && d.items.len() == 1 && !added.is_empty() {
+        d.items.clear();
+    }
+    d.items.extend(added);
 }
 
 /// Reads one metadata file, handing its datasets to `each` in file order until it returns false.
 /// CKAN files stream; the other formats are read whole (their files hold one dataset or a
 /// catalog, and their parsers need the whole document).
-pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+pub fn stream_file(
+    path: &Path,
+    format: InputFormat,
+    each: &mut dyn FnMut(Entry) -> bool,
+) -> Result<Vec<String>> {
     if format == InputFormat::Ckan {
         return super::ckan::stream(path, each);
     }
@@ -154,50 +275,31 @@ pub fn stream_file(path: &Path, format: InputFormat, each: &mut dyn FnMut(Entry)
             break;
         }
     }
-    Ok(())
+    Ok(Vec::new())
 }
-/// Finds the portal metadata files among the paths; `None` when they are manifests.
-fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>> {
-    let mut out = Vec::new();
+/// Finds what to audit among the paths; `None` when they are item manifests (a folder holding
+/// nothing else is one collection, read by the manifest pipeline).
+fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Scan>> {
+    let mut out = Scan::default();
     let mut manifests = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
-            let mut files = Vec::new();
-            walk(path, &mut files)?;
-            files.sort();
-            let mut found = Vec::new();
-            for f in files {
-                let format = match input {
-                    InputFormat::Auto => match detect(&f)? {
-                        Detected::Portal(fmt) => Ok(fmt),
-                        Detected::NotACard => continue,
-                        Detected::Manifest => {
-                            Err("an item manifest, not portal metadata: audit it apart".into())
-                        }
-                        Detected::UnknownJson => {
-                            Err(format!("a JSON object in none of the portal formats ({LOOKED_FOR})"))
-                        }
-                    },
-                    forced => {
-                        if !super::fits(&f, forced) {
-                            continue;
-                        }
-                        Ok(forced)
-                    }
-                };
-                found.push(Source { path: f, format });
-            }
-            // A folder with no portal metadata at all is a folder of manifests.
-            if found.iter().all(|s| s.format.is_err()) && input == InputFormat::Auto {
+            let mut found = Scan::default();
+            folder::scan(path, input, &mut found)?;
+            if found.only_manifests() && input == InputFormat::Auto {
                 manifests.push(path.clone());
                 continue;
             }
-            out.extend(found);
+            found.settle_tables();
+            out.sources.extend(found.sources);
+            out.skipped.extend(found.skipped);
         } else {
             match input {
                 InputFormat::Auto => match detect(path)? {
-                    Detected::Portal(f) => out.push(Source { path: path.clone(), format: Ok(f) }),
+                    Detected::Portal(f) => {
+                        out.sources.push(Source::Catalog { path: path.clone(), format: Ok(f) })
+                    }
                     Detected::Manifest => manifests.push(path.clone()),
                     Detected::NotACard => {
                         return Err(Error::input(
@@ -214,11 +316,11 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
                         ));
                     }
                 },
-                forced => out.push(Source { path: path.clone(), format: Ok(forced) }),
+                forced => out.sources.push(Source::Catalog { path: path.clone(), format: Ok(forced) }),
             }
         }
     }
-    match (out.is_empty(), manifests.first()) {
+    match (out.sources.is_empty(), manifests.first()) {
         (true, _) => Ok(None),
         (false, None) => Ok(Some(out)),
         (false, Some(m)) => Err(Error::Usage(format!(
@@ -226,24 +328,6 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Vec<Source>>>
             m.display()
         ))),
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))? {
-        let entry = entry.map_err(|e| Error::io(dir, &e))?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type().map_err(|e| Error::io(&path, &e))?.is_dir() {
-            walk(&path, out)?;
-        } else {
-            if super::is_candidate(&path) {
-                out.push(path);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Audits one dataset with the ordinary pipeline; in a batch, on the calling thread.
@@ -254,12 +338,28 @@ fn audit_dataset(
     display: String,
     in_batch: bool,
 ) -> Result<Report> {
+    // A folder of manifests in a mixed folder has its own `dpg-audit.toml` (unless --config).
+    let own;
+    let base = match &d.config_dir {
+        Some(dir) if opts.config.is_none() => {
+            own = Config::discover(None, Some(dir))?;
+            &own
+        }
+        _ => base,
+    };
     let config = d.config(base);
-    let manifest = d.manifest(display)?;
-    if in_batch {
-        return run_here(opts, &config, &[manifest]);
+    let mut manifests = Vec::new();
+    if !d.items.is_empty() {
+        manifests.push(d.manifest(display)?);
     }
-    crate::audit::run_collection(opts, &config, &[manifest])
+    manifests.extend(d.manifests.iter().map(|m| Manifest::file(m.clone(), m.display().to_string())));
+    let mut report = if in_batch {
+        run_here(opts, &config, &manifests)?
+    } else {
+        crate::audit::run_collection(opts, &config, &manifests)?
+    };
+    report.notes.clone_from(&d.notes);
+    Ok(report)
 }
 
 /// An entry of the batch, with whether its file holds several datasets (reports then name the
@@ -271,7 +371,9 @@ fn batch(
     opts: &AuditOptions,
     base: &Config,
     sources: Vec<Source>,
+    skipped: Vec<Skipped>,
     outputs: &mut BatchOutputs,
+    mut findings_file: Option<FindingsFile>,
 ) -> Result<BatchSummary> {
     let (dpg_type, profile) = (
         opts.dpg_type.or(base.dpg_type).unwrap_or_default().as_str(),
@@ -279,6 +381,8 @@ fn batch(
     );
     let pool = crate::run::pool(opts.threads, "dataset")?;
     let mut summary = Tally::default();
+    // Notes about whole files (a partial package_search page), known once a file is read.
+    let file_notes = std::sync::Mutex::new(Vec::<String>::new());
     for (format, out) in outputs.iter_mut() {
         write_head(*format, out, dpg_type, &profile).map_err(write_error)?;
     }
@@ -289,17 +393,15 @@ fn batch(
             let mut held: Option<Entry> = None;
             let mut many = false;
             let mut go_on = true;
-            let format = match &s.format {
-                Ok(f) => *f,
-                Err(m) => {
-                    if !send((unreadable_file(&s.path, 0, m.clone()), false)) {
-                        return Ok(());
-                    }
-                    continue;
+            let path = source_path(s);
+            if let Source::Catalog { format: Err(m), .. } = s {
+                if !send((unreadable_file(path, 0, m.clone()), false)) {
+                    return Ok(());
                 }
-            };
+                continue;
+            }
             let mut position = 0usize;
-            let read = stream_file(&s.path, format, &mut |e| {
+            let read = entries_of(s, &mut |e| {
                 position += 1;
                 if let Some(first) = held.take() {
                     many = true;
@@ -315,18 +417,19 @@ fn batch(
             if let Some(first) = held.take() {
                 go_on = send((first, false));
             }
+            if let Ok(notes) = &read {
+                let mut all = file_notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                all.extend(notes.iter().map(|n| format!("{}: {n}", path.display())));
+            }
             if let Err(e) = read {
                 // The file (or the rest of it, after `position` datasets) cannot be read: one
                 // failed entry says so; nothing is dropped silently.
                 let reason = if position > 0 {
-                    format!(
-                        "after {position} dataset(s), the rest cannot be read: {}",
-                        strip_path(&e, &s.path)
-                    )
+                    format!("after {position} dataset(s), the rest cannot be read: {}", strip_path(&e, path))
                 } else {
-                    strip_path(&e, &s.path)
+                    strip_path(&e, path)
                 };
-                go_on = go_on && send((unreadable_file(&s.path, position, reason), false));
+                go_on = go_on && send((unreadable_file(path, position, reason), false));
             }
             if !go_on {
                 break;
@@ -355,6 +458,16 @@ fn batch(
     };
     crate::run::ordered_map(&pool, produce, job, &mut |result| {
         let (index, report) = result?;
+        if let Some(file) = findings_file.as_mut() {
+            let mut enc = Encoder::new(file.format());
+            for f in report.findings.iter().filter(|f| f.item.is_some() || f.row.is_some()) {
+                enc.push(&FindingRef::from(f));
+            }
+            let rows = enc.len();
+            if let Some(chunk) = enc.take() {
+                file.append(chunk, rows)?;
+            }
+        }
         summary.add(index, &report);
         let n = summary.index.len();
         for (format, out) in outputs.iter_mut() {
@@ -362,7 +475,14 @@ fn batch(
         }
         Ok(())
     })?;
-    let summary = summary.finish();
+    if let Some(file) = findings_file {
+        file.finish()?;
+    }
+    let mut summary = summary.finish();
+    summary.skipped = skipped;
+    summary.notes.extend(file_notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
+    summary.notes.sort();
+    summary.notes.dedup();
     for (format, out) in outputs.iter_mut() {
         write_summary(*format, out, &summary).and_then(|()| out.flush()).map_err(write_error)?;
     }
@@ -388,10 +508,14 @@ struct Tally {
     unreadable: usize,
     items: u64,
     reasons: BTreeMap<(String, Severity), (usize, u64)>,
+    notes: std::collections::BTreeSet<String>,
 }
 
 impl Tally {
     fn add(&mut self, index: IndexEntry, r: &Report) {
+        for n in &r.notes {
+            self.notes.insert(format!("{}: {n}", index.source));
+        }
         let mut seen: BTreeMap<(String, Severity), u64> = BTreeMap::new();
         for g in r.groups.iter().filter(|g| g.waived.is_none() && g.severity >= Severity::Warning) {
             *seen.entry((g.rule.code().to_string(), g.severity)).or_default() += g.count;
@@ -432,6 +556,8 @@ impl Tally {
             items: self.items,
             top_reasons,
             index: self.index,
+            skipped: Vec::new(),
+            notes: self.notes.into_iter().collect(),
         }
     }
 }
@@ -457,6 +583,7 @@ fn index_entry(
         format: format.map(InputFormat::name),
         verdict: report.verdict,
         items: report.collection.items,
+        reasons: super::batch_pages::top_rules(report, 3),
     }
 }
 
@@ -516,6 +643,8 @@ fn write_head(
             write!(out, "{{\"schema_version\": {},\n\"datasets\": [", report::SCHEMA_VERSION)
         }
         BatchFormat::Ndjson => Ok(()),
+        BatchFormat::Html => super::batch_pages::html_head(out, dpg_type, profile),
+        BatchFormat::Markdown => super::batch_pages::markdown_head(out, dpg_type, profile),
         BatchFormat::Terminal => {
             writeln!(
                 out,
@@ -539,6 +668,8 @@ fn write_dataset(format: BatchFormat, out: &mut dyn Write, n: usize, r: &Report)
             serde_json::to_writer(&mut *out, r)?;
             out.write_all(b"\n")
         }
+        BatchFormat::Html => super::batch_pages::html_dataset(out, n, r),
+        BatchFormat::Markdown => super::batch_pages::markdown_dataset(out, n, r),
         BatchFormat::Terminal => {
             writeln!(out, "--- dataset {n}: {}", r.collection.manifests.join(", "))?;
             report::terminal::write(r, out)?;
@@ -564,6 +695,8 @@ fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> 
             serde_json::to_writer(&mut *out, &Last { summary: s })?;
             out.write_all(b"\n")
         }
+        BatchFormat::Html => super::batch_pages::html_summary(out, s),
+        BatchFormat::Markdown => super::batch_pages::markdown_summary(out, s),
         BatchFormat::Terminal => write_terminal_summary(s, out),
     }
 }
@@ -597,6 +730,13 @@ fn write_terminal_summary(s: &BatchSummary, out: &mut dyn Write) -> std::io::Res
         }
         writeln!(out)?;
     }
+    for note in &s.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if !s.notes.is_empty() {
+        writeln!(out)?;
+    }
+    report::terminal::write_skipped(&s.skipped, out)?;
     let unreadable = if s.unreadable > 0 { format!(", {} unreadable", s.unreadable) } else { String::new() };
     writeln!(
         out,

@@ -61,7 +61,26 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
         Value::Array(a) => a.iter().collect(),
         _ => return Err(Error::input(path, "expected a CKAN package, package list or API response")),
     };
-    Ok(packages.into_iter().enumerate().map(|(i, p)| package(path, i, p)).collect())
+    let count = match &value {
+        Value::Object(o) => o.get("result").and_then(|r| r.get("count")).or_else(|| o.get("count")),
+        _ => None,
+    };
+    let note = count.and_then(Value::as_u64).and_then(|c| partial_page(packages.len(), c));
+    let mut entries: Vec<Entry> =
+        packages.into_iter().enumerate().map(|(i, p)| package(path, i, p)).collect();
+    super::add_note(&mut entries, note);
+    Ok(entries)
+}
+
+/// The note for a `package_search` page that holds fewer packages than the portal's `count`:
+/// the batch covers this page, not the portal.
+fn partial_page(seen: usize, count: u64) -> Option<String> {
+    (count > seen as u64).then(|| {
+        format!(
+            "this package_search page holds {seen} of the {count} packages the portal counts: the other {} were not audited (page through with `start` and `rows`)",
+            count - seen as u64
+        )
+    })
 }
 
 /// A JSON Lines dump: one package per line; a bad line is an unreadable dataset, not the end.
@@ -106,21 +125,27 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
     d.name = json_text(p.get("title")).or_else(|| json_text(p.get("name")));
     // `license_id` is CKAN's register key (cc-by, odc-odbl, other-open); the title is the
     // fallback for portals that fill only that.
-    d.license = json_text(p.get("license_id")).or_else(|| json_text(p.get("license_title")));
     d.license_url = json_text(p.get("license_url"));
+    let (license, evidence) = super::best_licence(&[
+        ("license_id", json_text(p.get("license_id"))),
+        ("license_title", json_text(p.get("license_title"))),
+        ("license_url", d.license_url.clone()),
+    ]);
+    d.license = license;
     d.access = if p.get("private") == Some(&Value::Bool(true)) {
         // A private package is visible only to its organization's members.
         Some("private".into())
     } else {
         // ckanext-dcat's DCAT-AP schema: dct:accessRights as a URI or free text.
-        json_text(p.get("access_rights"))
+        json_text(p.get("access_rights")).or_else(|| json_text(p.get("access_level")))
     };
     d.expects_urls = true;
     let Some(resources) = p.get("resources").and_then(Value::as_array) else {
         return Err(unreadable(&d, "CKAN package has no `resources` list".into()));
     };
     if resources.is_empty() {
-        return Err(unreadable(&d, "CKAN package has no resources: nothing to audit".into()));
+        // Still a dataset: its licence is judged and its missing location reported.
+        d.items.push(d.record_item("the package lists no resources"));
     }
     for r in resources {
         let Some(r) = r.as_object() else { continue };
@@ -128,10 +153,11 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
         d.items.push(Item {
             id: json_text(r.get("id")).or_else(|| json_text(r.get("name"))),
             title: json_text(r.get("name")).or_else(|| json_text(r.get("description"))),
-            license: json_text(r.get("license")).or_else(|| json_text(r.get("license_id"))),
+            license: resource_licence(r),
             license_url: json_text(r.get("license_url")),
             url,
-            access: json_text(r.get("access_rights")),
+            // ckanext-dcat's `access_rights`, or an `access_level` (`open_login`, ...).
+            access: json_text(r.get("access_rights")).or_else(|| json_text(r.get("access_level"))),
             ..Item::default()
         });
     }
@@ -139,14 +165,38 @@ fn package(path: &Path, position: usize, value: &Value) -> Entry {
         return Err(unreadable(&d, "CKAN package's resources are not objects: nothing to audit".into()));
     }
     d.inherit();
+    if let Some(e) = evidence {
+        for item in d.items.iter_mut().filter(|i| i.license_inherited) {
+            item.evidence = Some(match item.evidence.take() {
+                Some(x) => format!("{x}; {e}"),
+                None => e.clone(),
+            });
+        }
+    }
     Ok(d)
+}
+
+/// A resource's licence: `license`, else `license_id`; a `rights` code (opendata.swiss keeps its
+/// terms of use there) only when it names a licence with certainty, so a rights prose statement
+/// is never read as the licence.
+fn resource_licence(r: &Map<String, Value>) -> Option<String> {
+    let stated = json_text(r.get("license")).or_else(|| json_text(r.get("license_id")));
+    let certain = |v: &str| {
+        use crate::license::{Status, normalize};
+        matches!(normalize(v).status, Status::Exact | Status::Normalized)
+    };
+    match (stated, json_text(r.get("rights"))) {
+        (Some(s), Some(rights)) if !certain(&s) && certain(&rights) => Some(rights),
+        (None, Some(rights)) if certain(&rights) => Some(rights),
+        (s, _) => s,
+    }
 }
 
 /// Reads a CKAN file incrementally, handing each package to `each` as soon as it is read (until
 /// `each` returns false), so a dump of any size is never held whole: a JSON Lines dump line by
 /// line, an API response or array package by package as the parser reaches it. Only one
 /// package's JSON is in memory at a time.
-pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
+pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<String>> {
     use std::io::{BufRead, BufReader};
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
     let mut reader = BufReader::with_capacity(1 << 16, open()?);
@@ -178,28 +228,50 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<()> {
                 };
                 position += 1;
                 if !each(entry) {
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
             }
             line.clear();
             if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, &e))? == 0 {
-                return Ok(());
+                return Ok(Vec::new());
             }
         }
     }
     // One JSON document: packages are handed on while the parser walks it.
     let reader = BufReader::with_capacity(1 << 16, open()?);
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let mut walker = Walker { path, each, position: 0, stopped: false, failure: None };
+    let mut walker = Walker { path, each, position: 0, stopped: false, failure: None, count: None };
     let walked = serde::de::DeserializeSeed::deserialize(Top(&mut walker), &mut de);
     if let Some(e) = walker.failure {
         return Err(e);
     }
     if walker.stopped {
-        return Ok(());
+        return Ok(Vec::new());
+    }
+    let notes = walker.count.and_then(|c| partial_page(walker.position, c)).into_iter().collect();
+    if let Err(e) = &walked
+        && walker.position == 0
+        && (e.to_string().contains("surrogate") || e.to_string().contains("hex escape"))
+    {
+        // A lone surrogate escape stops the streaming parser before any package: the file is
+        // read whole once more, with the escape repaired and a note on every dataset.
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+        let (fixed, n) = super::repair_surrogates(&bytes);
+        let mut entries = read(path, &fixed)?;
+        let note = format!("{n} lone UTF-16 surrogate escape(s) replaced by U+FFFD ({e})");
+        super::add_note(&mut entries, Some(note));
+        for entry in entries {
+            if !each(entry) {
+                break;
+            }
+        }
+        return Ok(notes);
     }
     match walked {
-        Ok(()) => de.end().map_err(|e| Error::input(path, format!("not valid JSON after the packages: {e}"))),
+        Ok(()) => de
+            .end()
+            .map(|()| notes)
+            .map_err(|e| Error::input(path, format!("not valid JSON after the packages: {e}"))),
         Err(e) => Err(Error::input(path, format!("not valid JSON ({e}); expected CKAN metadata"))),
     }
 }
@@ -211,6 +283,8 @@ struct Walker<'a, 'e> {
     position: usize,
     stopped: bool,
     failure: Option<Error>,
+    /// `count` of a `package_search` result: how many packages the portal holds in all.
+    count: Option<u64>,
 }
 
 impl Walker<'_, '_> {
@@ -354,6 +428,8 @@ impl<'de> serde::de::Visitor<'de> for InnerVisitor<'_, '_, '_> {
         }
         if !streamed {
             self.walker.package(&Value::Object(kept));
+        } else if let Some(c) = kept.get("count").and_then(Value::as_u64) {
+            self.walker.count = Some(c);
         }
         Ok(true)
     }

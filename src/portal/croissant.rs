@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{Dataset, Entry, InputFormat, Item, Unreadable, is_web_url, json_text};
+use super::{Dataset, Entry, InputFormat, Item, is_web_url, json_text};
 
 pub fn is_croissant(obj: &Map<String, Value>) -> bool {
     let conforms = obj.get("conformsTo").and_then(Value::as_str).is_some_and(|s| s.contains("croissant"));
@@ -28,8 +28,9 @@ fn license(v: Option<&Value>) -> (Option<String>, Option<String>) {
         match v {
             Value::Object(o) => {
                 let url = json_text(o.get("@id")).or_else(|| json_text(o.get("url")));
-                let name = json_text(o.get("name")).or_else(|| url.clone())?;
-                Some((name, url))
+                let (name, _) =
+                    super::best_licence(&[("name", json_text(o.get("name"))), ("url", url.clone())]);
+                Some((name?, url))
             }
             other => json_text(Some(other)).map(|s| (s, None)),
         }
@@ -40,7 +41,7 @@ fn license(v: Option<&Value>) -> (Option<String>, Option<String>) {
             match all.len() {
                 0 => (None, None),
                 1 => all.into_iter().next().map_or((None, None), |(s, u)| (Some(s), u)),
-                _ => (Some(all.into_iter().map(|(s, _)| s).collect::<Vec<_>>().join(" AND ")), None),
+                _ => (super::join_licences(all.into_iter().map(|(s, _)| s).collect()), None),
             }
         }
         Some(v) => one(v).map_or((None, None), |(s, u)| (Some(s), u)),
@@ -69,13 +70,10 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Entry {
         _ => Vec::new(),
     };
     if dist.is_empty() {
-        return Err(Unreadable {
-            source: path.to_path_buf(),
-            position: 0,
-            id: d.id,
-            name: d.name,
-            reason: "Croissant file lists no distribution: nothing to audit".into(),
-        });
+        // Still a dataset: its licence is judged and its missing location reported.
+        d.items.push(d.record_item("the Croissant file lists no distribution"));
+        d.inherit();
+        return Ok(d);
     }
     let by_id: HashMap<String, &Map<String, Value>> = dist
         .iter()
@@ -92,14 +90,26 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Entry {
         }
         None
     };
+    // A relative contentUrl is a path inside the dataset: the file is reached through the
+    // dataset's own `url` (a web address is not made up by joining the two).
+    let home = d.home_url.clone().filter(|u| is_web_url(u));
     for f in &dist {
         let (license, license_url) = license(f.get("license"));
+        let mut url = url_of(f);
+        let mut evidence = None;
+        if url.is_none()
+            && let (Some(rel), Some(home)) = (json_text(f.get("contentUrl")), &home)
+        {
+            evidence = Some(format!("relative contentUrl `{rel}`: reached through the dataset's url"));
+            url = Some(home.clone());
+        }
         d.items.push(Item {
             id: json_text(f.get("@id")).or_else(|| json_text(f.get("name"))),
             title: json_text(f.get("name")).or_else(|| json_text(f.get("includes"))),
             license,
             license_url,
-            url: url_of(f),
+            url,
+            evidence,
             ..Item::default()
         });
     }

@@ -20,6 +20,13 @@ pub fn is_datacite(obj: &Map<String, Value>) -> bool {
 }
 
 pub fn is_zenodo(obj: &Map<String, Value>) -> bool {
+    if let Some(first) = search_hits(obj).and_then(|h| h.first()).and_then(Value::as_object) {
+        return is_zenodo(first);
+    }
+    // A `.zenodo.json` deposit file: the deposit metadata at the top, `upload_type` its mark.
+    if obj.contains_key("upload_type") && (obj.contains_key("title") || obj.contains_key("creators")) {
+        return true;
+    }
     let inner = zenodo_record(obj);
     inner.contains_key("access_right")
         || inner.contains_key("recid")
@@ -28,6 +35,11 @@ pub fn is_zenodo(obj: &Map<String, Value>) -> bool {
         || inner.get("metadata").and_then(Value::as_object).is_some_and(|m| {
             m.contains_key("access_right") || m.contains_key("upload_type") || m.contains_key("resource_type")
         })
+}
+
+/// The records of a Zenodo / InvenioRDM search response (`{"hits": {"hits": [...], "total"}}`).
+fn search_hits(obj: &Map<String, Value>) -> Option<&Vec<Value>> {
+    obj.get("hits").and_then(|h| h.get("hits")).and_then(Value::as_array)
 }
 
 /// DataCite REST wraps the record in `data.attributes`.
@@ -89,8 +101,17 @@ fn split_rights(rights: Vec<Rights>) -> (Option<String>, Option<String>, Option<
             let (s, u) = licenses.remove(0);
             (Some(s), u, access)
         }
-        // Several licenses for one record: all of them apply.
-        _ => (Some(licenses.into_iter().map(|(s, _)| s).collect::<Vec<_>>().join(" AND ")), None, access),
+        // Several licenses for one record: all of them apply (the same one stated in several
+        // languages counts once).
+        _ => {
+            let joined = super::join_licences(licenses.iter().map(|(s, _)| s.clone()).collect());
+            let url = if joined.as_deref().is_some_and(|j| !j.contains(" AND ")) {
+                licenses.into_iter().find_map(|(_, u)| u)
+            } else {
+                None
+            };
+            (joined, url, access)
+        }
     }
 }
 
@@ -108,13 +129,48 @@ pub fn read(path: &Path, bytes: &[u8], format: InputFormat) -> Result<Vec<Entry>
     if head == Some(&b'<') {
         return read_xml(path, bytes).map(|d| vec![d]);
     }
-    let obj = super::parse_object(path, bytes, format)?;
+    let (obj, note) = super::parse_object(path, bytes, format)?;
+    if let Some(hits) = search_hits(&obj) {
+        // A search response: one dataset per record; a page that holds fewer records than the
+        // total says so.
+        let mut entries: Vec<Entry> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| match h.as_object() {
+                Some(r) => zenodo(path, i, zenodo_record(r)),
+                None => Err(Unreadable {
+                    source: path.to_path_buf(),
+                    position: i,
+                    id: None,
+                    name: None,
+                    reason: "a search hit that is not a JSON object".into(),
+                }),
+            })
+            .collect();
+        let total = obj
+            .get("hits")
+            .and_then(|h| h.get("total"))
+            .and_then(|t| t.as_u64().or_else(|| t.get("value")?.as_u64()));
+        if let Some(t) = total.filter(|t| *t > hits.len() as u64) {
+            super::add_note(
+                &mut entries,
+                Some(format!(
+                    "this search response holds {} of the {t} records it matched: the others were not audited (page through with `page` and `size`)",
+                    hits.len()
+                )),
+            );
+        }
+        super::add_note(&mut entries, note);
+        return Ok(entries);
+    }
     let entry = if format == InputFormat::Zenodo || (is_zenodo(&obj) && !is_datacite(&obj)) {
-        zenodo(path, zenodo_record(&obj))
+        zenodo(path, 0, zenodo_record(&obj))
     } else {
         datacite_json(path, attributes(&obj))
     };
-    Ok(vec![entry])
+    let mut entries = vec![entry];
+    super::add_note(&mut entries, note);
+    Ok(entries)
 }
 
 fn record_dataset(
@@ -251,16 +307,18 @@ fn start_tag(e: &quick_xml::events::BytesStart, saw_resource: &mut bool) -> (Str
     (name, r, is_doi)
 }
 
-fn zenodo(path: &Path, r: &Map<String, Value>) -> Entry {
+fn zenodo(path: &Path, position: usize, r: &Map<String, Value>) -> Entry {
     let meta = r.get("metadata").and_then(Value::as_object).unwrap_or(r);
     let doi = json_text(r.get("doi"))
         .or_else(|| json_text(meta.get("doi")))
         .or_else(|| r.get("pids").and_then(|p| p.get("doi")).and_then(|d| json_text(d.get("identifier"))));
     let recid = json_text(r.get("recid")).or_else(|| json_text(r.get("id")));
-    let mut d = Dataset::new(path, 0, InputFormat::Zenodo);
+    let mut d = Dataset::new(path, position, InputFormat::Zenodo);
     d.id = doi.clone().or_else(|| recid.clone());
+    // A deposit file (`.zenodo.json`) describes a record not yet published: it has no location.
+    let deposit = r.contains_key("upload_type") && !r.contains_key("metadata");
     d.name = json_text(meta.get("title")).or_else(|| d.id.clone());
-    d.expects_urls = true;
+    d.expects_urls = !deposit;
 
     // License: `{"$ref": ".../licenses/CC-BY-4.0"}` (legacy), `{"id": "cc-by-4.0"}`, a string,
     // or InvenioRDM `rights: [{id, title, link}]`.
@@ -285,9 +343,10 @@ fn zenodo(path: &Path, r: &Map<String, Value>) -> Entry {
                 json_text(x.get("id")).or_else(|| x.get("title").and_then(|t| json_text(t.get("en"))))
             })
             .collect();
-        d.license = (!ids.is_empty()).then(|| ids.join(" AND "));
-        if ids.len() == 1 {
-            d.license_url = rights.first().and_then(|x| json_text(x.get("link")));
+        d.license = super::join_licences(ids);
+        // One licence (stated once, or the same one repeated): its link is the licence URL.
+        if d.license.as_deref().is_some_and(|l| !l.contains(" AND ")) {
+            d.license_url = rights.iter().find_map(|x| json_text(x.get("link")));
         }
     }
 
@@ -340,7 +399,7 @@ fn zenodo(path: &Path, r: &Map<String, Value>) -> Entry {
     if d.id.is_none() && d.name.is_none() && d.license.is_none() && d.access.is_none() {
         return Err(Unreadable {
             source: path.to_path_buf(),
-            position: 0,
+            position,
             id: None,
             name: None,
             reason: "Zenodo record without id, DOI, title, license or access_right".into(),

@@ -15,7 +15,7 @@ use std::path::Path;
 use oxrdf::{NamedOrBlankNode, Term};
 use oxrdfio::{RdfFormat, RdfParser};
 
-use super::{Dataset, Entry, InputFormat, Item, Unreadable, text};
+use super::{Dataset, Entry, InputFormat, Item, text};
 use crate::error::{Error, Result};
 use crate::license::{self, Status};
 
@@ -138,7 +138,9 @@ fn dct(local: &str) -> Vec<String> {
 }
 
 fn dcat(local: &str) -> Vec<String> {
-    vec![format!("{DCAT}{local}")]
+    // ArcGIS Hub feeds write `dcat:accessUrl` / `dcat:downloadUrl`: the same terms, miscased.
+    let miscased = local.strip_suffix("URL").map(|stem| format!("{DCAT}{stem}Url"));
+    std::iter::once(format!("{DCAT}{local}")).chain(miscased).collect()
 }
 
 fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
@@ -162,23 +164,54 @@ fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
     })
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Graph> {
+fn parse(path: &Path, bytes: &[u8]) -> Result<(Graph, Option<String>)> {
     let format = rdf_format(path, bytes);
-    let mut parser = RdfParser::from_format(format);
+    match parse_with(path, bytes, format, false) {
+        Ok(g) => Ok((g, None)),
+        // Real catalogs carry IRIs a strict parser refuses (a `[` or a space in a query string);
+        // such a file is read again without IRI validation, and the report says so. Any other
+        // error (broken syntax) stands.
+        Err((e, true)) => match parse_with(path, bytes, format, true) {
+            Ok(g) => Ok((g, Some(format!("read leniently: {}", strip(&e, path))))),
+            Err(_) => Err(e),
+        },
+        Err((e, false)) => Err(e),
+    }
+}
+
+fn strip(e: &Error, path: &Path) -> String {
+    let s = e.to_string();
+    s.strip_prefix(&format!("{}: ", path.display())).map(str::to_string).unwrap_or(s)
+}
+
+/// Parses the triples; an error says whether it was about an IRI (worth a lenient retry).
+fn parse_with(
+    path: &Path,
+    bytes: &[u8],
+    format: RdfFormat,
+    lenient: bool,
+) -> std::result::Result<Graph, (Error, bool)> {
+    let new = || {
+        let p = RdfParser::from_format(format);
+        if lenient { p.lenient() } else { p }
+    };
+    let mut parser = new();
     // Relative IRIs (rdf:about="#ds1") resolve against the file's own location.
     if let Some(base) = std::fs::canonicalize(path).ok().and_then(|p| url::Url::from_file_path(p).ok())
-        && let Ok(p) = RdfParser::from_format(format).with_base_iri(base.as_str())
+        && let Ok(p) = new().with_base_iri(base.as_str())
     {
         parser = p;
     }
     let mut graph = Graph::default();
     for quad in parser.for_slice(bytes) {
         let quad = quad.map_err(|e| {
-            let mut msg = format!("invalid RDF ({}): {e}", format.name());
-            if matches!(format, RdfFormat::JsonLd { .. }) && e.to_string().contains("load") {
+            let text = e.to_string();
+            let mut msg = format!("invalid RDF ({}): {text}", format.name());
+            if matches!(format, RdfFormat::JsonLd { .. }) && text.contains("load") {
                 msg.push_str(" (remote JSON-LD contexts are not fetched; inline the @context)");
             }
-            Error::input(path, msg)
+            let iri = text.to_ascii_lowercase().contains("iri");
+            (Error::input(path, msg), iri && !lenient)
         })?;
         let Some(o) = Node::from_term(&quad.object) else { continue };
         graph.add(Node::from_subject(&quad.subject), quad.predicate.as_str().to_string(), o);
@@ -211,7 +244,27 @@ fn pod_access_levels(bytes: &[u8]) -> HashMap<String, String> {
 }
 
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
-    let graph = parse(path, bytes)?;
+    // DCAT-US data.json is read by its own keys (its context is built in, never fetched).
+    let head = bytes.iter().find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xef | 0xbb | 0xbf));
+    if head == Some(&b'{') || head == Some(&b'[') {
+        let (value, note) = super::parse_json(path, bytes, InputFormat::Dcat)?;
+        let mut entries = match &value {
+            serde_json::Value::Object(o) if super::pod::is_catalog(o) => super::pod::read(path, o)?,
+            serde_json::Value::Array(a)
+                if a.first()
+                    .and_then(serde_json::Value::as_object)
+                    .is_some_and(super::pod::is_dcat_json_dataset) =>
+            {
+                super::pod::read_list(path, a)?
+            }
+            _ => Vec::new(),
+        };
+        if !entries.is_empty() {
+            super::add_note(&mut entries, note);
+            return Ok(entries);
+        }
+    }
+    let (graph, note) = parse(path, bytes)?;
     if graph.props.is_empty() {
         return Err(Error::input(path, "the RDF holds no triples"));
     }
@@ -232,7 +285,10 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
             "no dcat:Dataset in the RDF (looked for subjects typed dcat:Dataset or listed by dcat:dataset)",
         ));
     }
-    Ok(datasets.into_iter().enumerate().map(|(i, s)| dataset(path, i, &graph, s, &levels)).collect())
+    let mut entries: Vec<Entry> =
+        datasets.into_iter().enumerate().map(|(i, s)| dataset(path, i, &graph, s, &levels)).collect();
+    super::add_note(&mut entries, note);
+    Ok(entries)
 }
 
 /// A `dct:license` value as (statement, evidence).
@@ -297,20 +353,17 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
     d.expects_urls = true;
 
     let mut parts: Vec<&Node> = g.objects(s, &dcat("distribution")).collect();
+    // Data services that serve the dataset: its items when it lists no distribution, and the
+    // access location of a distribution that gives no URL of its own.
+    let serves = dcat("servesDataset");
+    let services: Vec<&Node> = g.order.iter().filter(|svc| g.objects(svc, &serves).any(|x| x == s)).collect();
+    let service_endpoint =
+        services.iter().find_map(|svc| g.first(svc, &dcat("endpointURL")).and_then(Node::as_text));
     if parts.is_empty() {
-        // A dataset published only through a data service.
-        let serves = dcat("servesDataset");
-        parts = g.order.iter().filter(|svc| g.objects(svc, &serves).any(|x| x == s)).collect();
+        parts.clone_from(&services);
     }
     if parts.is_empty() {
-        return Err(Unreadable {
-            source: path.to_path_buf(),
-            position,
-            id: d.id,
-            name: d.name,
-            reason: "DCAT dataset has no dcat:distribution and no data service serves it: nothing to audit"
-                .into(),
-        });
+        d.items.push(d.record_item("the dataset has no dcat:distribution and no data service serves it"));
     }
     for p in parts {
         let (license, evidence) = match g.first(p, &dct("license")) {
@@ -326,7 +379,8 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
             .first(p, &dcat("downloadURL"))
             .and_then(Node::as_text)
             .or_else(|| g.first(p, &dcat("accessURL")).and_then(Node::as_text))
-            .or_else(service_url);
+            .or_else(service_url)
+            .or_else(|| service_endpoint.clone());
         let id = match p {
             Node::Iri(i) => Some(i.clone()),
             _ => g.label(p, &dct("identifier")),
@@ -338,8 +392,8 @@ fn dataset(path: &Path, position: usize, g: &Graph, s: &Node, levels: &HashMap<S
             license_url: None,
             url,
             access: g.first(p, &dct("accessRights")).and_then(|a| access_of(g, a)),
-            license_inherited: false,
             evidence,
+            ..Item::default()
         });
     }
     d.inherit();

@@ -35,8 +35,15 @@ fn licenses(v: Option<&Value>) -> (Option<String>, Option<String>) {
             Value::String(s) => (json_text(Some(&Value::String(s.clone()))), None),
             _ => {
                 let url = localized(l.get("path")).or_else(|| localized(l.get("url")));
-                let name = json_text(l.get("name")).or_else(|| json_text(l.get("id")));
-                (name.or_else(|| localized(l.get("title"))).or_else(|| url.clone()), url)
+                // The first field that names a licence with certainty: `name` (current spec),
+                // `id` (v1 beta), the title, the path.
+                let (best, _) = super::best_licence(&[
+                    ("name", json_text(l.get("name"))),
+                    ("id", json_text(l.get("id"))),
+                    ("title", localized(l.get("title"))),
+                    ("path", url.clone()),
+                ]);
+                (best, url)
             }
         })
         .filter(|(s, _)| s.is_some())
@@ -44,7 +51,12 @@ fn licenses(v: Option<&Value>) -> (Option<String>, Option<String>) {
     match parsed.len() {
         0 => (None, None),
         1 => parsed.into_iter().next().unwrap_or_default(),
-        _ => (Some(parsed.into_iter().filter_map(|(s, _)| s).collect::<Vec<_>>().join(" AND ")), None),
+        _ => {
+            let joined = super::join_licences(parsed.iter().filter_map(|(s, _)| s.clone()).collect());
+            let single = joined.as_deref().is_some_and(|j| !j.contains(" AND "));
+            let url = if single { parsed.into_iter().find_map(|(_, u)| u) } else { None };
+            (joined, url)
+        }
     }
 }
 
@@ -69,18 +81,14 @@ pub fn read(path: &Path, obj: &Map<String, Value>) -> Entry {
             title: localized(r.get("title")).or_else(|| json_text(r.get("name"))),
             license,
             license_url,
+            local_path: paths.iter().find(|p| !is_web_url(p)).cloned(),
             url: paths.into_iter().find(|p| is_web_url(p)),
             ..Item::default()
         });
     }
     if d.items.is_empty() {
-        return Err(super::Unreadable {
-            source: path.to_path_buf(),
-            position: 0,
-            id: d.id,
-            name: d.name,
-            reason: "data package has no resources: nothing to audit".into(),
-        });
+        // Still a dataset: its licence is judged.
+        d.items.push(d.record_item("the data package lists no resources"));
     }
     d.inherit();
     Ok(d)

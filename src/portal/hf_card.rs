@@ -14,9 +14,11 @@ use serde_yaml_ng::{Mapping, Value};
 use super::{Dataset, Entry, InputFormat, Item, text};
 use crate::error::{Error, Result};
 
-/// The YAML between the opening `---` line and the next `---` line.
+/// The YAML between the opening `---` line and the next `---` line. Blank lines before the
+/// opening fence are tolerated (cards written by tools often start with one; the Hub reads them).
 pub fn front_matter(text: &str) -> Option<&str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.trim_start_matches(['\n', '\r', ' ', '\t']);
     let rest = text.strip_prefix("---")?;
     let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
     let mut offset = 0;
@@ -161,6 +163,8 @@ mod tests {
         assert_eq!(front_matter("---\r\nlicense: mit\r\n---\r\n"), Some("license: mit\r\n"));
         assert_eq!(front_matter("---\nlicense: mit\n"), None);
         assert_eq!(front_matter("# Card\n---\n"), None);
+        assert_eq!(front_matter("\n\n---\nlicense: mit\n---\n"), Some("license: mit\n"));
+        assert_eq!(front_matter("\u{feff}\r\n---\r\nlicense: mit\r\n---\r\n"), Some("license: mit\r\n"));
     }
 
     #[test]

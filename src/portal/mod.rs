@@ -8,12 +8,15 @@
 //! on as written (or as the access-vocabulary term they stand for), so the rules stay in one place.
 
 pub mod batch;
+pub mod batch_pages;
 pub mod ckan;
 pub mod croissant;
 pub mod datacite;
 pub mod dcat;
+pub mod folder;
 pub mod frictionless;
 pub mod hf_card;
+pub mod pod;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -93,14 +96,17 @@ pub const READERS: &[Reader] = &[
         extensions: &["json", "jsonld"],
         json_detect: Some(|o| has_context(o) && croissant::is_croissant(o)),
         read: |path, bytes| {
-            Ok(vec![croissant::read(path, &parse_object(path, bytes, InputFormat::Croissant)?)])
+            let (o, note) = parse_object(path, bytes, InputFormat::Croissant)?;
+            let mut entries = vec![croissant::read(path, &o)];
+            add_note(&mut entries, note);
+            Ok(entries)
         },
     },
     Reader {
         format: InputFormat::Dcat,
         name: "DCAT",
         extensions: &["ttl", "nt", "n3", "rdf", "owl", "xml", "jsonld", "json"],
-        json_detect: Some(has_context),
+        json_detect: Some(|o| has_context(o) || pod::is_catalog(o)),
         read: dcat::read,
     },
     Reader {
@@ -123,7 +129,10 @@ pub const READERS: &[Reader] = &[
         extensions: &["json", "jsonld"],
         json_detect: Some(frictionless::is_package),
         read: |path, bytes| {
-            Ok(vec![frictionless::read(path, &parse_object(path, bytes, InputFormat::Frictionless)?)])
+            let (o, note) = parse_object(path, bytes, InputFormat::Frictionless)?;
+            let mut entries = vec![frictionless::read(path, &o)];
+            add_note(&mut entries, note);
+            Ok(entries)
         },
     },
     Reader {
@@ -177,6 +186,16 @@ pub struct Dataset {
     /// the single-location criterion cannot be checked.
     pub expects_urls: bool,
     pub items: Vec<Item>,
+    /// What the reader had to repair or tolerate to read the file (a lone surrogate escape, an
+    /// IRI a strict parser refuses): the report lists these so a reading is never silently
+    /// different from the file.
+    pub notes: Vec<String>,
+    /// Item manifests whose rows are items of this dataset too (data files of a dataset folder
+    /// that have a licence column; the files of a folder of manifests).
+    pub manifests: Vec<PathBuf>,
+    /// Where this dataset's `dpg-audit.toml` is looked for, when it is not the batch's (a
+    /// folder of manifests inside a mixed folder).
+    pub config_dir: Option<PathBuf>,
 }
 
 /// One item: a resource, distribution, file or record.
@@ -193,6 +212,9 @@ pub struct Item {
     /// Where the license statement came from when that is worth saying (an RDF licence
     /// document's `skos:exactMatch`, a Zenodo license reference, ...).
     pub evidence: Option<String>,
+    /// The item's file relative to the metadata file, when the metadata names one (a data
+    /// package resource's local path): matches the item to a file of the dataset's folder.
+    pub local_path: Option<String>,
 }
 
 /// A dataset that could not be read: in a batch it becomes a failed entry and the batch goes on.
@@ -233,6 +255,33 @@ impl Dataset {
     /// Gives every item without a license the dataset's, and without an access fact the
     /// dataset's. Readers call this once, after collecting the items.
     pub fn inherit(&mut self) {
+        // An access-rights field that holds a licence URL states the licence, not an access
+        // condition: it is read as the licence where none is stated, and never as access.
+        if let Some(a) = self.access.take_if(|a| names_a_licence(a))
+            && self.license.is_none()
+        {
+            self.license = Some(a);
+        }
+        // An access vocabulary term in a licence field (`info:eu-repo/semantics/openAccess`) is
+        // an access fact, not a licence.
+        if let Some(term) = self.license.as_deref().and_then(datacite::eu_repo_access) {
+            self.license = None;
+            self.access.get_or_insert_with(|| term.to_string());
+        }
+        for item in &mut self.items {
+            if let Some(term) = item.license.as_deref().and_then(datacite::eu_repo_access) {
+                item.license = None;
+                item.access.get_or_insert_with(|| term.to_string());
+            }
+        }
+        for item in &mut self.items {
+            if let Some(a) = item.access.take_if(|a| names_a_licence(a))
+                && item.license.is_none()
+            {
+                item.license = Some(a);
+                item.evidence.get_or_insert_with(|| "the access-rights field holds a licence URL".into());
+            }
+        }
         for item in &mut self.items {
             if item.license.as_deref().is_none_or(|l| l.trim().is_empty())
                 && let Some(l) = &self.license
@@ -246,6 +295,18 @@ impl Dataset {
             if item.access.is_none() {
                 item.access.clone_from(&self.access);
             }
+        }
+    }
+
+    /// An item standing for the dataset itself, for a dataset that lists no file or
+    /// distribution: it carries the dataset's licence (judged as any other) and no access URL
+    /// (so a format that gives URLs reports `access-location-missing`), with `why` as evidence.
+    pub fn record_item(&self, why: &str) -> Item {
+        Item {
+            id: self.id.clone().or_else(|| Some(file_label(&self.source))),
+            title: self.name.clone(),
+            evidence: Some(why.to_string()),
+            ..Item::default()
         }
     }
 
@@ -327,6 +388,61 @@ pub(crate) fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
+/// The best licence statement among a record's fields, best first (`name` is how the report
+/// names the field): the first that names a licence with certainty wins; when that is not the
+/// first stated, the evidence says which field was ambiguous or unknown and which settled it.
+/// Without any certain one, the first stated is kept (and judged as what it is).
+pub(crate) fn best_licence(fields: &[(&str, Option<String>)]) -> (Option<String>, Option<String>) {
+    let stated: Vec<(&str, &String)> = fields
+        .iter()
+        .filter_map(|(n, v)| v.as_ref().filter(|v| !v.trim().is_empty()).map(|v| (*n, v)))
+        .collect();
+    let Some(&(first_name, first)) = stated.first() else { return (None, None) };
+    let certain = |v: &str| matches!(license::normalize(v).status, Status::Exact | Status::Normalized);
+    if certain(first) {
+        return (Some(first.clone()), None);
+    }
+    match stated.iter().find(|(_, v)| certain(v)) {
+        Some(&(name, v)) => {
+            let status = license::normalize(first).status;
+            let what = serde_json::to_value(status)
+                .ok()
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (
+                Some(v.clone()),
+                Some(format!("{first_name} `{first}` is {what}; {name} `{v}` names the licence")),
+            )
+        }
+        None => (Some(first.clone()), None),
+    }
+}
+
+/// Several licence statements for one thing joined with AND (each has to be acceptable), the
+/// same licence stated twice (in several languages, or as an id and a URL) counted once.
+pub(crate) fn join_licences(all: Vec<String>) -> Option<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for l in all {
+        let n = license::normalize(&l);
+        let key = n.expression.unwrap_or_else(|| l.trim().to_lowercase());
+        if !seen.contains(&key) {
+            seen.push(key);
+            out.push(l);
+        }
+    }
+    match out.len() {
+        0 => None,
+        1 => out.pop(),
+        _ => Some(out.join(" AND ")),
+    }
+}
+
+/// Whether an access statement is a licence URL (one the normalizer identifies).
+fn names_a_licence(s: &str) -> bool {
+    is_web_url(s) && matches!(license::normalize(s).status, Status::Exact | Status::Normalized)
+}
+
 /// Whether a string is an absolute http(s) URL (the only kind an item can be accessed at).
 pub(crate) fn is_web_url(s: &str) -> bool {
     let head: String = s.trim().chars().take(8).collect::<String>().to_ascii_lowercase();
@@ -359,9 +475,11 @@ pub fn detect(path: &Path) -> Result<Detected> {
     match ext.as_str() {
         "ttl" | "nt" | "n3" | "rdf" | "owl" => return Ok(Detected::Portal(InputFormat::Dcat)),
         "md" | "markdown" => {
-            let head = read_head(path, 8)?;
+            // Blank lines before the opening fence are tolerated, as `hf_card::front_matter` does.
+            let head = read_head(path, 4096)?;
             let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-            return Ok(if head.starts_with(b"---") {
+            let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+            return Ok(if head[start..].starts_with(b"---") {
                 Detected::Portal(InputFormat::HfCard)
             } else {
                 Detected::NotACard
@@ -392,8 +510,20 @@ pub fn detect(path: &Path) -> Result<Detected> {
     let head = read_head(path, 64)?;
     let first = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head).iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        // A JSON array of flat objects is a manifest (existing behaviour); JSON-LD may also be an
-        // array of nodes.
+        // A JSON array of CKAN packages (told by its first element), else a manifest (a JSON
+        // array of flat objects); JSON-LD may also be an array of nodes.
+        if first == Some(&b'[')
+            && let Some(serde_json::Value::Object(o)) = first_element(path)
+        {
+            if ckan::is_package(&o) {
+                return Ok(Detected::Portal(InputFormat::Ckan));
+            }
+            // A JSON array of DCAT datasets (title, distributions with access URLs): no item
+            // manifest has a `distribution` list of objects.
+            if pod::is_dcat_json_dataset(&o) {
+                return Ok(Detected::Portal(InputFormat::Dcat));
+            }
+        }
         return Ok(if ext == "jsonld" { Detected::Portal(InputFormat::Dcat) } else { Detected::Manifest });
     }
     // JSON Lines named .json (a manifest, or a CKAN dump): the first line is a whole object and
@@ -421,15 +551,23 @@ pub fn detect(path: &Path) -> Result<Detected> {
         return Ok(Detected::Portal(InputFormat::Ckan));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        // Not one JSON value: the manifest reader reports what is wrong with it.
-        Err(_) => {
-            return Ok(if ext == "jsonld" {
-                Detected::Portal(InputFormat::Dcat)
-            } else {
-                Detected::Manifest
-            });
+    let value: serde_json::Value = match parse_json(path, &bytes, InputFormat::Auto) {
+        Ok((v, _)) => v,
+        Err(e) => {
+            if ext == "jsonld" {
+                return Ok(Detected::Portal(InputFormat::Dcat));
+            }
+            // JSON Lines whose first line is broken: the manifest reader reports the rows.
+            let objects =
+                text.split(|b| *b == b'\n').filter(|l| l.iter().any(|b| !b.is_ascii_whitespace())).take(3);
+            let lines = objects
+                .filter(|l| serde_json::from_slice::<serde_json::Value>(l).is_ok_and(|v| v.is_object()))
+                .count();
+            if lines > 0 {
+                return Ok(Detected::Manifest);
+            }
+            // One JSON document that is broken: the parser's line and column say where.
+            return Err(e);
         }
     };
     let Some(obj) = value.as_object() else { return Ok(Detected::Manifest) };
@@ -438,6 +576,26 @@ pub fn detect(path: &Path) -> Result<Detected> {
         None if ext == "jsonld" => Detected::Portal(InputFormat::Dcat),
         None => Detected::UnknownJson,
     })
+}
+
+/// The first element of the JSON array `path` holds, read without keeping the rest; `None` when
+/// the file is not a JSON array or is empty.
+fn first_element(path: &Path) -> Option<serde_json::Value> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // Past the opening bracket (and a byte-order mark or whitespace before it).
+    let mut byte = [0u8; 1];
+    loop {
+        reader.read_exact(&mut byte).ok()?;
+        match byte[0] {
+            b'[' => break,
+            b if b.is_ascii_whitespace() || matches!(b, 0xef | 0xbb | 0xbf) => {}
+            _ => return None,
+        }
+    }
+    // One value is parsed; the rest of the file is never read.
+    serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>().next()?.ok()
 }
 
 /// The keys of the JSON object `path` holds, read in one pass that keeps no value; `None` when
@@ -501,13 +659,112 @@ pub(crate) fn parse_object(
     path: &Path,
     bytes: &[u8],
     format: InputFormat,
-) -> Result<serde_json::Map<String, serde_json::Value>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        Error::input(path, format!("not valid JSON ({e}); expected {} metadata", format.name()))
-    })?;
-    match value {
-        serde_json::Value::Object(o) => Ok(o),
+) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
+    match parse_json(path, bytes, format)? {
+        (serde_json::Value::Object(o), note) => Ok((o, note)),
         _ => Err(Error::input(path, format!("expected a JSON object holding {} metadata", format.name()))),
+    }
+}
+
+/// The file as one JSON value. A lone UTF-16 surrogate escape (`"\ud83d"` without its pair),
+/// which real exports contain and strict JSON parsers refuse, is replaced by U+FFFD and the
+/// returned note says how many were and where the first was; any other error is an input error
+/// with the parser's line and column.
+pub(crate) fn parse_json(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+) -> Result<(serde_json::Value, Option<String>)> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let what = match format {
+        InputFormat::Auto => "portal metadata or an item manifest".to_string(),
+        f => format!("{} metadata", f.name()),
+    };
+    let invalid = |e: serde_json::Error| Error::input(path, format!("not valid JSON ({e}); expected {what}"));
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok((v, None)),
+        Err(e) if e.to_string().contains("surrogate") || e.to_string().contains("hex escape") => {
+            let (fixed, n) = repair_surrogates(bytes);
+            let v = serde_json::from_slice(&fixed).map_err(invalid)?;
+            let note = format!(
+                "{n} lone UTF-16 surrogate escape(s) replaced by U+FFFD (the first at line {}, column {})",
+                e.line(),
+                e.column()
+            );
+            Ok((v, Some(note)))
+        }
+        Err(e) => Err(invalid(e)),
+    }
+}
+
+/// Replaces `\uXXXX` escapes of unpaired surrogates inside JSON strings with `\ufffd`; returns
+/// the text and how many were replaced. Everything else is copied as is.
+pub(crate) fn repair_surrogates(bytes: &[u8]) -> (Vec<u8>, usize) {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let escape_at = |i: usize| -> Option<u16> {
+        if bytes.get(i) == Some(&b'\\') && bytes.get(i + 1) == Some(&b'u') {
+            hex4(&bytes[i + 2..])
+        } else {
+            None
+        }
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut in_string, mut i, mut n) = (false, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !in_string {
+            in_string = b == b'"';
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = false;
+                out.push(b);
+                i += 1;
+            }
+            b'\\' => match escape_at(i) {
+                Some(hi @ 0xD800..=0xDBFF) => {
+                    if escape_at(i + 6).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) {
+                        out.extend_from_slice(&bytes[i..i + 12]);
+                        i += 12;
+                    } else {
+                        let _ = hi;
+                        out.extend_from_slice(b"\\ufffd");
+                        n += 1;
+                        i += 6;
+                    }
+                }
+                Some(0xDC00..=0xDFFF) => {
+                    out.extend_from_slice(b"\\ufffd");
+                    n += 1;
+                    i += 6;
+                }
+                _ => {
+                    // Any other escape: copied with the character it escapes.
+                    out.extend_from_slice(&bytes[i..(i + 2).min(bytes.len())]);
+                    i += 2;
+                }
+            },
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    (out, n)
+}
+
+/// Adds a reader's note to every dataset read from a file.
+pub(crate) fn add_note(entries: &mut [Entry], note: Option<String>) {
+    if let Some(note) = note {
+        for d in entries.iter_mut().flatten() {
+            d.notes.push(note.clone());
+        }
     }
 }
 

@@ -94,5 +94,7 @@ pub fn build(t: Tallies) -> Report {
         groups,
         findings,
         findings_truncated,
+        notes: Vec::new(),
+        skipped: Vec::new(),
     }
 }

@@ -77,6 +77,21 @@ pub struct Report {
     pub groups: Vec<Group>,
     pub findings: Vec<Finding>,
     pub findings_truncated: bool,
+    /// What reading the input had to repair or tolerate (a lone surrogate escape replaced, an
+    /// RDF file read without IRI validation); absent when nothing was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Files under an audited folder that were not audited, each with the reason; absent when
+    /// every file was audited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A file left out of an audit, and why (a folder's audit lists every file it did not read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -256,6 +256,8 @@ pub(crate) mod tests {
                 finding("data/more items.parquet", 7, None),
             ],
             findings_truncated: false,
+            notes: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 

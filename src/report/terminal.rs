@@ -211,6 +211,13 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
     if !s.unused_exceptions.is_empty() {
         writeln!(out)?;
     }
+    for note in &report.notes {
+        writeln!(out, "{} {}", p.dim("note:"), clean(note))?;
+    }
+    if !report.notes.is_empty() {
+        writeln!(out)?;
+    }
+    write_skipped(&report.skipped, out)?;
 
     if let Some(note) = super::noncommercial_note(report) {
         writeln!(out, "{} {}", p.severity(Severity::Info, "note:"), clean(&note))?;
@@ -218,6 +225,18 @@ pub fn write_with(report: &Report, out: &mut dyn Write, opts: &Options) -> std::
     }
     let line = format!("{}: {}", report.verdict.as_str().to_uppercase(), report.headline());
     writeln!(out, "{}", p.verdict(report.verdict, &line))
+}
+
+/// Files a folder audit did not read, each with its reason (a batch's summary uses it too).
+pub fn write_skipped(skipped: &[super::Skipped], out: &mut dyn Write) -> std::io::Result<()> {
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Skipped {} file(s) (not audited)", skipped.len())?;
+    for s in skipped {
+        writeln!(out, "  {}: {}", clean(&s.path), clean(&s.reason))?;
+    }
+    writeln!(out)
 }
 
 #[cfg(test)]
