@@ -19,7 +19,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Condvar, Mutex};
 
 use crate::dedup::{IdCollector, SortedSpans};
-use crate::engine::{Auditor, ChunkSink, Output, Partial};
+use crate::engine::{Auditor, ChunkSink, Origin, Output, Partial};
+use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, Unit};
 use crate::progress::Progress;
@@ -55,6 +56,115 @@ pub fn audit(
     let pool = pool(threads, "worker")?;
     let (total, file) = scan(&pool, auditor, manifests, read_opts, threads, progress, findings_file)?;
     pool.install(|| auditor.finish_with(total, threads, file))
+}
+
+/// Observes batches handed over by a caller (an Arrow stream from another engine, e.g. a
+/// DataFrame of the Python package) into one partial, on `threads` workers (0: one per core).
+/// The calling thread pulls the batches in order, cuts them into `batch_size` rows and numbers
+/// them from `start`; each worker observes into its own partial and they are merged, so the
+/// result does not depend on scheduling. At most `2 x threads` slices wait in memory beyond the
+/// caller's own batches.
+pub fn observe_batches(
+    auditor: &Auditor,
+    batches: &mut dyn Iterator<Item = Result<RecordBatch>>,
+    start: Origin,
+    threads: usize,
+    batch_size: usize,
+) -> Result<Partial> {
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { threads };
+    let batch_size = batch_size.max(1);
+    if threads == 1 {
+        let mut partial = auditor.partial();
+        let mut row = start.first_row;
+        for batch in batches {
+            let batch = batch?;
+            for (offset, len) in slices(batch.num_rows(), batch_size) {
+                let origin = Origin { manifest: start.manifest, first_row: row };
+                auditor.observe(&mut partial, &batch.slice(offset, len), origin)?;
+                row += len as u64;
+            }
+        }
+        return Ok(partial);
+    }
+    let (tx, rx) = sync_channel::<(RecordBatch, Origin)>(threads * 2);
+    let rx = Mutex::new(rx);
+    let abort = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|i| {
+                let (rx, abort) = (&rx, &abort);
+                std::thread::Builder::new()
+                    .name(format!("dpg-audit-batches-{i}"))
+                    .spawn_scoped(scope, move || -> Result<Partial> {
+                        let mut partial = auditor.partial();
+                        let mut failed = None;
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => return Err(Error::internal("a worker of the batches stopped")),
+                            };
+                            let Ok((batch, origin)) = next else { break };
+                            // After a failure the worker still takes what was sent, so the
+                            // reader never waits on a full channel nobody empties.
+                            if failed.is_none()
+                                && let Err(e) = auditor.observe(&mut partial, &batch, origin)
+                            {
+                                abort.store(true, Ordering::Relaxed);
+                                failed = Some(e);
+                            }
+                        }
+                        match failed {
+                            Some(e) => Err(e),
+                            None => Ok(partial),
+                        }
+                    })
+                    .map_err(|e| Error::io_op(&format!("starting {threads} worker threads"), &e))
+            })
+            .collect::<Result<_>>()?;
+        let mut read = Ok(());
+        let mut row = start.first_row;
+        'read: for batch in batches {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            };
+            for (offset, len) in slices(batch.num_rows(), batch_size) {
+                let origin = Origin { manifest: start.manifest, first_row: row };
+                // A worker that failed stops the reading; its error is the one reported.
+                if abort.load(Ordering::Relaxed) || tx.send((batch.slice(offset, len), origin)).is_err() {
+                    break 'read;
+                }
+                row += len as u64;
+            }
+        }
+        drop(tx);
+        let mut total: Option<Partial> = None;
+        let mut failed = None;
+        for worker in workers {
+            match worker.join() {
+                Ok(Ok(p)) => match total.as_mut() {
+                    Some(t) => t.merge(p)?,
+                    None => total = Some(p),
+                },
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(_) => failed = failed.or(Some(Error::internal("a worker of the batches panicked"))),
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read?;
+        Ok(total.unwrap_or_else(|| auditor.partial()))
+    })
+}
+
+/// `(offset, len)` of consecutive slices of at most `size` rows.
+fn slices(rows: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..rows).step_by(size).map(move |o| (o, size.min(rows - o)))
 }
 
 /// The findings file's progress, for the reader to wait on.
