@@ -20,12 +20,12 @@ use std::sync::{Condvar, Mutex};
 
 use crate::dedup::{IdCollector, SortedSpans};
 use crate::engine::{Auditor, ChunkSink, Origin, Output, Partial};
-use arrow_array::RecordBatch;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, Unit};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::report::findings::{Chunk, Encoder, FindingsFile};
+use arrow_array::RecordBatch;
 
 /// How far (in units) the reader may run ahead of the findings writer. Units finish out of
 /// order; the writer holds the early finishers until the ones before them arrive, so this bounds

@@ -314,20 +314,8 @@ def normalize(strings: Any) -> Any:
     if hasattr(strings, "__arrow_c_array__") or hasattr(strings, "__arrow_c_stream__"):
         import pyarrow as pa
 
-        chunked = pa.chunked_array(_ArrowStreamOf(_native.normalize_arrow(strings)))
+        chunked = pa.chunked_array(_native.normalize_arrow(strings))
         if hasattr(strings, "__arrow_c_array__"):
             return chunked.combine_chunks()
         return chunked
     return _native.normalize_strings(list(strings))
-
-
-class _ArrowStreamOf:
-    """A stream capsule holder for pyarrow constructors that accept ``__arrow_c_stream__``."""
-
-    __slots__ = ("_s",)
-
-    def __init__(self, s: Any) -> None:
-        self._s = s
-
-    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
-        return self._s.__arrow_c_stream__(requested_schema)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::ffi_stream::{RecordBatchStreamReader, FFI_ArrowArrayStream};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator, StructArray};
 use arrow_schema::{ArrowError, DataType, Field as ArrowField, Schema, SchemaRef};
 use pyo3::create_exception;
@@ -57,12 +57,14 @@ fn usage(message: impl Into<String>) -> PyErr {
 /// Takes the Arrow stream out of an object of the PyCapsule interface (`__arrow_c_stream__`).
 fn import_stream(data: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
     let capsule = data.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule.cast::<PyCapsule>().map_err(|_| usage("__arrow_c_stream__ did not return a PyCapsule"))?;
+    let capsule =
+        capsule.cast::<PyCapsule>().map_err(|_| usage("__arrow_c_stream__ did not return a PyCapsule"))?;
     let pointer = capsule.pointer_checked(Some(STREAM))?;
     // SAFETY: the capsule is named `arrow_array_stream`, so by the PyCapsule interface it points
     // to a valid FFI_ArrowArrayStream that we may move out of (its release is then set to NULL,
     // and the capsule's destructor leaves it alone).
-    let reader = unsafe { RecordBatchStreamReader::from_raw(pointer.as_ptr().cast::<FFI_ArrowArrayStream>()) };
+    let reader =
+        unsafe { RecordBatchStreamReader::from_raw(pointer.as_ptr().cast::<FFI_ArrowArrayStream>()) };
     reader.map_err(|e| usage(format!("cannot import the Arrow stream: {e}")))
 }
 
@@ -128,7 +130,10 @@ fn parse_columns(columns: Option<HashMap<String, String>>) -> PyResult<Vec<(Fiel
     let mut out = Vec::new();
     for (field, column) in columns.unwrap_or_default() {
         let f = Field::from_name(&field).ok_or_else(|| {
-            usage(format!("unknown field `{field}` in columns; expected one of: {}", Field::names().join(", ")))
+            usage(format!(
+                "unknown field `{field}` in columns; expected one of: {}",
+                Field::names().join(", ")
+            ))
         })?;
         out.push((f, column));
     }
@@ -249,7 +254,10 @@ fn import_batches(source: &Bound<'_, PyAny>) -> PyResult<Batches> {
     if source.hasattr("__arrow_c_array__")? {
         let array = import_array(source)?;
         let Some(s) = array.as_any().downcast_ref::<StructArray>() else {
-            return Err(usage(format!("a batch must be a struct array (a record batch), not {}", array.data_type())));
+            return Err(usage(format!(
+                "a batch must be a struct array (a record batch), not {}",
+                array.data_type()
+            )));
         };
         return Ok(Batches::One(Some(RecordBatch::from(s.clone()))));
     }
@@ -310,6 +318,7 @@ impl NativeAuditor {
 #[pymethods]
 impl NativeAuditor {
     #[new]
+    #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (config_path=None, config_json=None, r#type=None, profile=None, columns=None, manifests=None, max_findings=1000))]
     fn new(
         py: Python<'_>,
@@ -322,8 +331,12 @@ impl NativeAuditor {
         max_findings: usize,
     ) -> PyResult<Self> {
         let config = load_config(config_path, config_json)?;
-        let settings =
-            Settings { dpg_type: parse_type(r#type)?, profile, columns: parse_columns(columns)?, max_findings };
+        let settings = Settings {
+            dpg_type: parse_type(r#type)?,
+            profile,
+            columns: parse_columns(columns)?,
+            max_findings,
+        };
         let manifests = manifests.unwrap_or_else(|| vec!["<arrow data>".to_string()]);
         if manifests.is_empty() {
             return Err(usage("an auditor needs at least one manifest name"));
@@ -387,8 +400,15 @@ struct PartialBuilder {
 #[pymethods]
 impl PartialBuilder {
     /// Observes one batch (or stream) whose first row is row `first_row` of manifest `manifest`.
-    fn observe(&self, py: Python<'_>, batch: &Bound<'_, PyAny>, manifest: usize, first_row: u64) -> PyResult<()> {
-        let mut guard = self.partial.lock().map_err(|_| InternalError::new_err("a partial's lock was poisoned"))?;
+    fn observe(
+        &self,
+        py: Python<'_>,
+        batch: &Bound<'_, PyAny>,
+        manifest: usize,
+        first_row: u64,
+    ) -> PyResult<()> {
+        let mut guard =
+            self.partial.lock().map_err(|_| InternalError::new_err("a partial's lock was poisoned"))?;
         let partial = guard.as_mut().ok_or_else(|| usage("this partial was already serialized"))?;
         let mut batches = import_batches(batch)?;
         let engine = &self.engine;
@@ -410,7 +430,8 @@ impl PartialBuilder {
 
     /// The serialized partial; the builder is spent.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let taken = self.partial.lock().map_err(|_| InternalError::new_err("a partial's lock was poisoned"))?.take();
+        let taken =
+            self.partial.lock().map_err(|_| InternalError::new_err("a partial's lock was poisoned"))?.take();
         let partial = taken.ok_or_else(|| usage("this partial was already serialized"))?;
         let bytes = py.detach(|| partial.to_bytes()).map_err(py_err)?;
         Ok(PyBytes::new(py, &bytes))
@@ -567,12 +588,15 @@ fn normalize_arrow(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<ArrowStr
         vec![import_array(data)?]
     } else if data.hasattr("__arrow_c_stream__")? {
         let capsule = data.call_method0("__arrow_c_stream__")?;
-        let capsule =
-            capsule.cast::<PyCapsule>().map_err(|_| usage("__arrow_c_stream__ did not return a PyCapsule"))?;
+        let capsule = capsule
+            .cast::<PyCapsule>()
+            .map_err(|_| usage("__arrow_c_stream__ did not return a PyCapsule"))?;
         let pointer = capsule.pointer_checked(Some(STREAM))?;
         // SAFETY: as in `import_stream`: a named stream capsule, moved out of.
         let reader = unsafe {
-            arrow_array::ffi_stream::ArrayStreamReader::from_raw(pointer.as_ptr().cast::<FFI_ArrowArrayStream>())
+            arrow_array::ffi_stream::ArrayStreamReader::from_raw(
+                pointer.as_ptr().cast::<FFI_ArrowArrayStream>(),
+            )
         }
         .map_err(|e| usage(format!("cannot import the Arrow stream: {e}")))?;
         py.detach(|| reader.collect::<Result<Vec<_>, _>>())
