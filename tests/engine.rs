@@ -577,3 +577,70 @@ fn findings_as_arrow_have_the_findings_file_columns() {
         assert_eq!(rows.is_valid(i).then(|| rows.value(i)), f.row);
     }
 }
+
+#[test]
+fn batches_read_twice_give_the_cli_report_and_a_changed_source_is_an_error() {
+    let dir = tempdir();
+    // Mostly increasing ids with repeats: spans that need the second reading.
+    let path = dirty_manifest(dir.path(), 4000, 11);
+    let cli = report(&[p(&path)]);
+    let config = config_beside(&path);
+    let batches = read_parquet(&path);
+    for threads in [1, 2] {
+        let mut source = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+            Ok(Box::new(batches.clone().into_iter().map(Ok)))
+        };
+        let report = dpg_audit::run::audit_batches(
+            &config,
+            &Settings::default(),
+            vec![p(&path).to_string()],
+            &mut source,
+            threads,
+            500,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json_of(&report), cli, "{threads} threads");
+    }
+    // In order, unique: proven distinct by the spans, never read again.
+    let ids: Vec<String> = (0..5000).map(|i| format!("id-{i:06}")).collect();
+    let ordered = RecordBatch::try_from_iter([
+        ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+        ("license", Arc::new(StringArray::from(vec!["CC-BY-4.0"; 5000])) as ArrayRef),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut reads = 0;
+    let mut source = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+        reads += 1;
+        Ok(Box::new(std::iter::once(Ok(ordered.clone()))))
+    };
+    let report = dpg_audit::run::audit_batches(
+        &Config::default(),
+        &Settings::default(),
+        vec!["t".into()],
+        &mut source,
+        2,
+        700,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reads, 1);
+    assert_eq!(report.collection.items, 5000);
+    // A source whose second reading has fewer rows is refused, naming it.
+    let dup = ordered.slice(0, 10);
+    let mut n = 0;
+    let mut changing = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+        n += 1;
+        let first = if n == 1 { vec![ordered.clone(), dup.clone()] } else { vec![ordered.clone()] };
+        Ok(Box::new(first.into_iter().map(Ok)))
+    };
+    let Err(err) = dpg_audit::run::audit_batches(
+        &Config::default(),
+        &Settings::default(),
+        vec!["t".into()],
+        &mut changing,
+        2,
+        700,
+    ) else {
+        panic!("a source that changed was audited")
+    };
+    assert!(err.to_string().starts_with("t: changed while it was being read"), "{err}");
+}

@@ -117,6 +117,24 @@ def _arrow_source(data: Any) -> Any:
     )
 
 
+def _rereadable(source: Any) -> bool:
+    """Whether ``source`` exports the same rows each time it is asked: a table or batch held in
+    memory. Then ids in order are checked without being kept (the data is read a second time
+    only if they are not proven distinct), as the CLI does with files. A stream, a query (DuckDB
+    may return rows in another order the second time) or anything else is read once, every id
+    kept."""
+    items = source if isinstance(source, list) else [source]
+    for item in items:
+        module = type(item).__module__
+        name = type(item).__name__
+        if not (
+            (module.startswith("pyarrow") and name in ("Table", "RecordBatch"))
+            or (module.startswith("polars") and name == "DataFrame")
+        ):
+            return False
+    return True
+
+
 class Report:
     """A finished audit: the verdict, the summary, the findings, and every CLI format.
 
@@ -239,7 +257,8 @@ class Auditor:
 
     def audit(self, data: Any, *, threads: int = 0) -> Report:
         """Audits Arrow data in this process, on ``threads`` threads (0: one per core)."""
-        return Report(self._native.audit(_arrow_source(data), threads))
+        source = _arrow_source(data)
+        return Report(self._native.audit(source, threads, _rereadable(source)))
 
 
 def _rebuild_auditor(kwargs: Dict[str, Any]) -> Auditor:

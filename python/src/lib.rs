@@ -206,6 +206,10 @@ impl NativeReport {
 #[derive(Debug)]
 struct NativeAuditor {
     engine: Arc<Engine>,
+    /// What made it, for audits that build an auditor of their own (`audit_batches`).
+    config: Config,
+    settings: Settings,
+    manifests: Vec<String>,
 }
 
 /// Batches of the data: a stream (`__arrow_c_stream__`), one batch (`__arrow_c_array__`) or a
@@ -341,8 +345,8 @@ impl NativeAuditor {
         if manifests.is_empty() {
             return Err(usage("an auditor needs at least one manifest name"));
         }
-        let engine = py.detach(|| Engine::new(&config, &settings, manifests)).map_err(py_err)?;
-        Ok(NativeAuditor { engine: Arc::new(engine) })
+        let engine = py.detach(|| Engine::new(&config, &settings, manifests.clone())).map_err(py_err)?;
+        Ok(NativeAuditor { engine: Arc::new(engine), config, settings, manifests })
     }
 
     /// An empty partial to observe batches into, one at a time.
@@ -377,9 +381,39 @@ impl NativeAuditor {
         Ok(NativeReport { report: report.map_err(py_err)? })
     }
 
-    /// Observes `data` on `threads` threads and finishes the report.
-    #[pyo3(signature = (data, threads=0))]
-    fn audit(&self, py: Python<'_>, data: &Bound<'_, PyAny>, threads: usize) -> PyResult<NativeReport> {
+    /// Observes `data` on `threads` threads and finishes the report. `rereadable`: the data
+    /// exports the same rows each time it is asked (a table in memory), so ids in order are
+    /// checked as the CLI checks a file's, without keeping them.
+    #[pyo3(signature = (data, threads=0, rereadable=false))]
+    fn audit(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        threads: usize,
+        rereadable: bool,
+    ) -> PyResult<NativeReport> {
+        if rereadable {
+            let sources: Vec<Py<PyAny>> = collect_sources(data)?.into_iter().map(Bound::unbind).collect();
+            let (config, settings, manifests) = (&self.config, &self.settings, self.manifests.clone());
+            let report = py.detach(|| {
+                let mut source =
+                    || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+                        let imported: PyResult<Vec<Batches>> =
+                            Python::attach(|py| sources.iter().map(|s| import_batches(s.bind(py))).collect());
+                        let imported = imported.map_err(|e| Error::usage(e.to_string()))?;
+                        Ok(Box::new(imported.into_iter().flatten()))
+                    };
+                dpg_audit::run::audit_batches(
+                    config,
+                    settings,
+                    manifests,
+                    &mut source,
+                    threads,
+                    dpg_audit::audit::DEFAULT_BATCH_SIZE,
+                )
+            });
+            return Ok(NativeReport { report: report.map_err(py_err)? });
+        }
         let partial = self.observe(py, data, None, threads)?;
         let engine = &self.engine;
         let report = py.detach(|| engine.finish(partial)).map_err(py_err)?;

@@ -181,3 +181,25 @@ def test_partials_merge_like_one_audit(collection, monkeypatch):
 
     again = pickle.loads(pickle.dumps(auditor))
     assert again.merge(partials).to_json() == expected
+
+
+def test_tables_and_streams_find_the_same_duplicates(tmp_path: Path, monkeypatch):
+    # Ids in order (the common export), with repeats far apart: a table in memory is checked
+    # like the CLI's file (spans, read again), a one-shot stream keeps every id.
+    n = 20000
+    ids = [f"id-{i:07}" for i in range(n)]
+    for a, b in [(10, 15000), (19999, 3), (7000, 7001)]:
+        ids[a] = ids[b]
+    table = pa.table({"id": ids, "license": ["CC-BY-4.0"] * n, "url": [f"https://e.org/{i}" for i in range(n)]})
+    pq.write_table(table, tmp_path / "items.parquet", row_group_size=3000)
+    monkeypatch.chdir(tmp_path)
+    expected = cli_json(["items.parquet"], cwd=tmp_path)
+    assert json.loads(expected)["summary"]["by_rule"]["duplicate-item-id"] == 3
+    assert dpg_audit.audit(table, name="items.parquet").to_json() == expected
+    stream = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=1000))
+    assert dpg_audit.audit(stream, name="items.parquet").to_json() == expected
+    pl = pytest.importorskip("polars")
+    assert dpg_audit.audit(pl.from_arrow(table), name="items.parquet").to_json() == expected
+    # A stream is read once: a second audit of it is an error, not an empty report.
+    with pytest.raises(dpg_audit.DpgAuditError):
+        dpg_audit.audit(stream)
