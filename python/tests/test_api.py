@@ -203,3 +203,17 @@ def test_tables_and_streams_find_the_same_duplicates(tmp_path: Path, monkeypatch
     # A stream is read once: a second audit of it is an error, not an empty report.
     with pytest.raises(dpg_audit.DpgAuditError):
         dpg_audit.audit(stream)
+
+
+def test_categoricals_and_wrong_types():
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame(
+        {"license": ["CC-BY-4.0", "CC BY-NC 4.0", None], "url": ["https://e.org/1", "https://e.org/2", "https://e.org/3"]}
+    )
+    plain = dpg_audit.audit(frame).to_json()
+    # Polars' categoricals are dictionaries of string views: the same report.
+    assert dpg_audit.audit(frame.with_columns(pl.col("license").cast(pl.Categorical))).to_json() == plain
+    large = pa.table(frame).cast(pa.schema([("license", pa.large_string()), ("url", pa.large_string())]))
+    assert dpg_audit.audit(large).to_json() == plain
+    with pytest.raises(dpg_audit.InputError, match="column `license` .* has type Int64; expected text"):
+        dpg_audit.audit(pa.table({"license": [1, 2], "url": ["https://e.org/1", "https://e.org/2"]}))
