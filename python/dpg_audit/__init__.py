@@ -253,7 +253,7 @@ class Auditor:
 
     def merge(self, partials: Iterable[bytes]) -> Report:
         """Merges partials (from any tasks, in any order) into the report."""
-        return Report(self._native.merge([bytes(p) for p in partials]))
+        return Report(self._native.merge(p if isinstance(p, bytes) else bytes(p) for p in partials))
 
     def audit(self, data: Any, *, threads: int = 0) -> Report:
         """Audits Arrow data in this process, on ``threads`` threads (0: one per core)."""

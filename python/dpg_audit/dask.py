@@ -8,8 +8,9 @@ audited as one manifest named ``<dask dataframe>``, rows numbered partition by p
 extra pass counts the partitions' rows).
 
 How it scales: a task holds its partition (one row group) and its partial, whose size grows
-with the partition's ids (for the duplicate check), never with the collection. The client
-merges the partials one by one; the duplicate check needs about the bytes of all ids there.
+with the partition's ids (for the duplicate check), never with the collection. ``compute()``
+brings every partial to the client at once (the client needs their bytes, about those of all
+ids); the merge then spills ids past a budget to temporary files, as the CLI does.
 
     import dpg_audit.dask
     files = ["a.parquet", "b.parquet"]

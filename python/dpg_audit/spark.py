@@ -10,11 +10,12 @@ exactly, as the CLI finds it.
 How it scales: a task holds its Arrow batch (Spark's ``maxRecordsPerBatch``) plus its partial:
 the finding groups, the first ``max_findings`` findings and the ids of its rows (for the
 duplicate check), so a task's memory grows with its partition's ids (about the ids' bytes plus
-16 bytes a row), never with the whole collection. The driver merges the partials one by one;
-the ids are merged as sorted runs and duplicates found in one pass, so the driver needs about
-the bytes of all ids of the collection (an Openverse-scale collection of 500M ids of 36
-characters is ~20 GB: give such a driver the memory, or split the audit by manifest when ids
-are unique per file).
+16 bytes a row), never with the whole collection. The driver takes the partials one at a time
+(``toLocalIterator``) and merges each as it comes; past a memory budget the merged ids are
+spilled to sorted runs in temporary files (as the CLI does), and the duplicates are found in one
+pass over them at the end. So the driver's memory is one partial plus the budget, and its disk
+about the bytes of all ids (an Openverse-scale collection of 500M ids of 36 characters: ~20 GB
+of temporary files).
 
     from pyspark.sql import SparkSession
     import dpg_audit.spark
@@ -118,7 +119,8 @@ def _audit_files(located, files, config, type, profile, columns, max_findings) -
                 start = end
         yield pa.RecordBatch.from_pydict({"partial": [partial.to_bytes()]})
 
-    parts = located.mapInArrow(task, "partial binary").collect()
+    # One partial at a time to the driver, merged as it comes.
+    parts = located.mapInArrow(task, "partial binary").toLocalIterator()
     return auditor.merge(row["partial"] for row in parts)
 
 
@@ -145,5 +147,5 @@ def _audit_frame(df, config, type, profile, columns, max_findings) -> Report:
             first += batch.num_rows
         yield pa.RecordBatch.from_pydict({"partial": [partial.to_bytes()]})
 
-    parts = df.mapInArrow(task, "partial binary").collect()
+    parts = df.mapInArrow(task, "partial binary").toLocalIterator()
     return auditor.merge(row["partial"] for row in parts)

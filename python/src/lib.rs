@@ -368,17 +368,21 @@ impl NativeAuditor {
         Ok(PyBytes::new(py, &bytes))
     }
 
-    /// Merges serialized partials and finishes the report.
-    fn merge(&self, py: Python<'_>, partials: Vec<Vec<u8>>) -> PyResult<NativeReport> {
+    /// Merges serialized partials (any iterable of bytes, taken one at a time: the driver holds
+    /// one partial's bytes and the merged result, whose ids spill to disk past a budget) and
+    /// finishes the report.
+    fn merge(&self, py: Python<'_>, partials: &Bound<'_, PyAny>) -> PyResult<NativeReport> {
         let engine = &self.engine;
-        let report = py.detach(|| {
-            let mut total = engine.partial();
-            for bytes in &partials {
-                total.merge(Partial::from_bytes(bytes)?)?;
-            }
-            engine.finish(total)
-        });
-        Ok(NativeReport { report: report.map_err(py_err)? })
+        let mut total = engine.partial();
+        for item in partials.try_iter()? {
+            let item = item?;
+            let bytes = item.cast::<PyBytes>().map_err(|_| usage("a partial must be bytes"))?;
+            let bytes = bytes.as_bytes();
+            let total_ref = &mut total;
+            py.detach(|| total_ref.merge(Partial::from_bytes(bytes)?)).map_err(py_err)?;
+        }
+        let report = py.detach(|| engine.finish(total)).map_err(py_err)?;
+        Ok(NativeReport { report })
     }
 
     /// Observes `data` on `threads` threads and finishes the report. `rereadable`: the data
