@@ -56,6 +56,9 @@ def main() -> int:
 
     for path in args.manifests:
         name = path
+        # The CLI reads the config beside the manifest; the Python call is given the same one.
+        beside = Path(path).with_name("dpg-audit.toml")
+        config = str(beside) if beside.exists() else None
         rows = pq.ParquetFile(path).metadata.num_rows
         jobs = {
             "CLI: dpg-audit audit --threads T --format json": lambda: subprocess.run(
@@ -64,14 +67,14 @@ def main() -> int:
                 text=True,
             ).stdout,
             "Python: read_table + audit": lambda: dpg_audit.audit(
-                pq.read_table(path), name=name, threads=args.threads
+                pq.read_table(path), name=name, threads=args.threads, config=config
             ).to_json(),
         }
         # The audit call alone (the table already read), for the hand-over's own cost.
         table_holder = {}
 
         def audit_only():
-            return dpg_audit.audit(table_holder["t"], name=name, threads=args.threads).to_json()
+            return dpg_audit.audit(table_holder["t"], name=name, threads=args.threads, config=config).to_json()
 
         walls = {k: [] for k in list(jobs) + ["Python: audit(table) only"]}
         others = {k: [] for k in walls}
