@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ from conftest import cli_json, make_collection
 def spark():
     from pyspark.sql import SparkSession
 
+    # Spark starts its Python workers with `python3` from PATH unless told: they must be this
+    # interpreter (the virtualenv with pyarrow and dpg_audit), activated or not.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("dpg-audit-test")
