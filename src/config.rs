@@ -78,9 +78,27 @@ impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| Error::config(path, crate::toml_error::describe(&text, &e)))?;
-        for key in config.columns.keys() {
+        Config::from_toml(&text, path)
+    }
+
+    /// A config given as TOML text (a caller that holds it in memory, e.g. the Python package);
+    /// `path` names it in messages, and exceptions' item files are found beside it.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| Error::config(path, crate::toml_error::describe(text, &e)))?;
+        config.checked(path)
+    }
+
+    /// A config given as JSON text with the TOML file's keys (a Python dict); `path` names it in
+    /// messages.
+    pub fn from_json(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = serde_json::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        config.checked(path)
+    }
+
+    /// What serde cannot check: the column mapping's field names.
+    fn checked(mut self, path: &Path) -> Result<Config> {
+        for key in self.columns.keys() {
             if Field::from_name(key).is_none() {
                 return Err(Error::config(
                     path,
@@ -91,8 +109,8 @@ impl Config {
                 ));
             }
         }
-        config.path = Some(path.to_path_buf());
-        Ok(config)
+        self.path = Some(path.to_path_buf());
+        Ok(self)
     }
 
     /// Finds the config for a run: `--config` if given, else `dpg-audit.toml` beside the first

@@ -18,13 +18,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Condvar, Mutex};
 
+use crate::config::Config;
 use crate::dedup::{IdCollector, SortedSpans};
-use crate::engine::{Auditor, ChunkSink, Output, Partial};
+use crate::engine::{Auditor, ChunkSink, Origin, Output, Partial, Settings};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Field, ItemBatch, Manifest, ReadOptions, Unit};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::report::findings::{Chunk, Encoder, FindingsFile};
+use arrow_array::RecordBatch;
+use std::path::Path;
 
 /// How far (in units) the reader may run ahead of the findings writer. Units finish out of
 /// order; the writer holds the early finishers until the ones before them arrive, so this bounds
@@ -55,6 +58,115 @@ pub fn audit(
     let pool = pool(threads, "worker")?;
     let (total, file) = scan(&pool, auditor, manifests, read_opts, threads, progress, findings_file)?;
     pool.install(|| auditor.finish_with(total, threads, file))
+}
+
+/// Observes batches handed over by a caller (an Arrow stream from another engine, e.g. a
+/// DataFrame of the Python package) into one partial, on `threads` workers (0: one per core).
+/// The calling thread pulls the batches in order, cuts them into `batch_size` rows and numbers
+/// them from `start`; each worker observes into its own partial and they are merged, so the
+/// result does not depend on scheduling. At most `2 x threads` slices wait in memory beyond the
+/// caller's own batches.
+pub fn observe_batches(
+    auditor: &Auditor,
+    batches: &mut dyn Iterator<Item = Result<RecordBatch>>,
+    start: Origin,
+    threads: usize,
+    batch_size: usize,
+) -> Result<Partial> {
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { threads };
+    let batch_size = batch_size.max(1);
+    if threads == 1 {
+        let mut partial = auditor.partial();
+        let mut row = start.first_row;
+        for batch in batches {
+            let batch = batch?;
+            for (offset, len) in slices(batch.num_rows(), batch_size) {
+                let origin = Origin { manifest: start.manifest, first_row: row };
+                auditor.observe(&mut partial, &batch.slice(offset, len), origin)?;
+                row += len as u64;
+            }
+        }
+        return Ok(partial);
+    }
+    let (tx, rx) = sync_channel::<(RecordBatch, Origin)>(threads * 2);
+    let rx = Mutex::new(rx);
+    let abort = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|i| {
+                let (rx, abort) = (&rx, &abort);
+                std::thread::Builder::new()
+                    .name(format!("dpg-audit-batches-{i}"))
+                    .spawn_scoped(scope, move || -> Result<Partial> {
+                        let mut partial = auditor.partial();
+                        let mut failed = None;
+                        loop {
+                            let next = match rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => return Err(Error::internal("a worker of the batches stopped")),
+                            };
+                            let Ok((batch, origin)) = next else { break };
+                            // After a failure the worker still takes what was sent, so the
+                            // reader never waits on a full channel nobody empties.
+                            if failed.is_none()
+                                && let Err(e) = auditor.observe(&mut partial, &batch, origin)
+                            {
+                                abort.store(true, Ordering::Relaxed);
+                                failed = Some(e);
+                            }
+                        }
+                        match failed {
+                            Some(e) => Err(e),
+                            None => Ok(partial),
+                        }
+                    })
+                    .map_err(|e| Error::io_op(&format!("starting {threads} worker threads"), &e))
+            })
+            .collect::<Result<_>>()?;
+        let mut read = Ok(());
+        let mut row = start.first_row;
+        'read: for batch in batches {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            };
+            for (offset, len) in slices(batch.num_rows(), batch_size) {
+                let origin = Origin { manifest: start.manifest, first_row: row };
+                // A worker that failed stops the reading; its error is the one reported.
+                if abort.load(Ordering::Relaxed) || tx.send((batch.slice(offset, len), origin)).is_err() {
+                    break 'read;
+                }
+                row += len as u64;
+            }
+        }
+        drop(tx);
+        let mut total: Option<Partial> = None;
+        let mut failed = None;
+        for worker in workers {
+            match worker.join() {
+                Ok(Ok(p)) => match total.as_mut() {
+                    Some(t) => t.merge(p)?,
+                    None => total = Some(p),
+                },
+                Ok(Err(e)) => failed = failed.or(Some(e)),
+                Err(_) => failed = failed.or(Some(Error::internal("a worker of the batches panicked"))),
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read?;
+        Ok(total.unwrap_or_else(|| auditor.partial()))
+    })
+}
+
+/// `(offset, len)` of consecutive slices of at most `size` rows.
+fn slices(rows: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..rows).step_by(size).map(move |o| (o, size.min(rows - o)))
 }
 
 /// The findings file's progress, for the reader to wait on.
@@ -284,22 +396,7 @@ fn collect_span_ids(
 ) -> Result<SpanIds> {
     let mut ids = IdCollector::default();
     let mut seen = vec![0u64; manifests];
-    let mut each = |batch: ItemBatch| -> Result<()> {
-        seen[batch.manifest] += batch.num_rows() as u64;
-        let Some(column) = batch.column(Field::Id) else { return Ok(()) };
-        let (m, start) = (batch.manifest, batch.first_row);
-        let end = start + batch.num_rows() as u64;
-        let from = ranges.partition_point(|(mi, r)| (*mi, r.end) <= (m, start));
-        for (_, r) in ranges[from..].iter().take_while(|(mi, r)| *mi == m && r.start < end) {
-            for row in r.start.max(start)..r.end.min(end) {
-                if let Some(id) = column.get((row - start) as usize) {
-                    ids.push(m, row, id)
-                        .map_err(|e| Error::io_op("writing a temporary file for duplicate ids", &e))?;
-                }
-            }
-        }
-        Ok(())
-    };
+    let mut each = |batch: ItemBatch| push_span_ids(&batch, ranges, &mut ids, &mut seen);
     let mut result = Ok(());
     loop {
         let unit = match rx.lock() {
@@ -322,6 +419,88 @@ fn collect_span_ids(
         }
     }
     result.map(|()| (ids, seen))
+}
+
+/// The ids of `batch`'s rows that lie in `ranges` (sorted spans), into `ids`; its rows are
+/// counted in `seen`.
+fn push_span_ids(
+    batch: &ItemBatch,
+    ranges: &[(usize, std::ops::Range<u64>)],
+    ids: &mut IdCollector,
+    seen: &mut [u64],
+) -> Result<()> {
+    if let Some(s) = seen.get_mut(batch.manifest) {
+        *s += batch.num_rows() as u64;
+    }
+    let Some(column) = batch.column(Field::Id) else { return Ok(()) };
+    let (m, start) = (batch.manifest, batch.first_row);
+    let end = start + batch.num_rows() as u64;
+    let from = ranges.partition_point(|(mi, r)| (*mi, r.end) <= (m, start));
+    for (_, r) in ranges[from..].iter().take_while(|(mi, r)| *mi == m && r.start < end) {
+        for row in r.start.max(start)..r.end.min(end) {
+            if let Some(id) = column.get((row - start) as usize) {
+                ids.push(m, row, id)
+                    .map_err(|e| Error::io_op("writing a temporary file for duplicate ids", &e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a caller's batches come from, for [`audit_batches`]: each call hands them over again
+/// from the start (a table in memory exports its stream as often as asked).
+pub type BatchSource<'a> = dyn FnMut() -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>> + 'a;
+
+/// Audits a caller's batches that it can hand over twice (a pyarrow Table, a Polars DataFrame)
+/// as the CLI audits a file: ids in increasing order are only summed up as spans, and the
+/// batches are read a second time, for the ids of those spans, only when the spans cannot prove
+/// the ids distinct on their own. Rows are numbered from 1 in manifest 0 of
+/// `manifests`. A source that hands over other rows the second time is an input error.
+pub fn audit_batches(
+    config: &Config,
+    settings: &Settings,
+    manifests: Vec<String>,
+    source: &mut BatchSource<'_>,
+    threads: usize,
+    batch_size: usize,
+) -> Result<Report> {
+    let auditor = Auditor::new(config, settings, manifests)?.rereading();
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { threads };
+    let batch_size = batch_size.max(1);
+    let start = Origin { manifest: 0, first_row: 1 };
+    let mut total = observe_batches(&auditor, &mut *source()?, start, threads, batch_size)?;
+    total.settle();
+    if let Some(err) = total.rec.errors.drain(..).next() {
+        return Err(err);
+    }
+    let spans = std::mem::take(&mut total.spans);
+    if !spans.is_empty() && (!total.ids.is_empty() || !spans.is_chain()) {
+        let ranges = spans.ranges();
+        let mut seen = vec![0u64; auditor.manifests.len()];
+        let mut row = 1u64;
+        for batch in source()? {
+            let batch = batch?;
+            // Cut as the first pass cut them, so each slice's columns resolve the same way.
+            for (offset, len) in slices(batch.num_rows(), batch_size) {
+                let items =
+                    auditor.items(&batch.slice(offset, len), Origin { manifest: 0, first_row: row })?;
+                push_span_ids(&items, &ranges, &mut total.ids, &mut seen)?;
+                row += len as u64;
+            }
+        }
+        if seen.first() != total.rows.first() {
+            return Err(Error::input(
+                Path::new(auditor.manifests.first().map_or("", String::as_str)),
+                format!(
+                    "changed while it was being read: {} rows, then {} when read again for duplicate ids",
+                    total.rows.first().copied().unwrap_or(0),
+                    seen.first().copied().unwrap_or(0)
+                ),
+            ));
+        }
+    }
+    auditor.finish_with(total, threads, None)
 }
 
 /// Blocks the reader until unit `seq` is within the window of the writer. False when the writer

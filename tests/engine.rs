@@ -472,3 +472,175 @@ fn a_one_line_package_search_with_trailing_blank_lines_is_one_document() {
     assert_eq!(json["summary"]["datasets"], 2, "{}", json["summary"]);
     assert_eq!(json["summary"]["pass"], 2);
 }
+
+#[test]
+fn observe_batches_on_any_thread_count_gives_the_cli_report() {
+    let dir = tempdir();
+    let path = dirty_manifest(dir.path(), 3000, 7);
+    let cli = report(&[p(&path)]);
+    let config = config_beside(&path);
+    let auditor = Auditor::new(&config, &Settings::default(), vec![p(&path).to_string()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (threads, batch_size) in [(1, 8192), (2, 100), (3, 7), (0, 1000)] {
+        let mut batches = read_parquet(&path).into_iter().map(Ok);
+        let start = Origin { manifest: 0, first_row: 1 };
+        let partial = dpg_audit::run::observe_batches(&auditor, &mut batches, start, threads, batch_size)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lib = json_of(&auditor.finish(partial).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(lib, cli, "{threads} threads, batches of {batch_size}");
+    }
+}
+
+#[test]
+fn observe_batches_stops_on_the_first_error_without_hanging() {
+    let auditor = Auditor::new(&Config::default(), &Settings::default(), vec!["items".into()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let good =
+        RecordBatch::try_from_iter([("license", Arc::new(StringArray::from(vec!["MIT"; 50])) as ArrayRef)])
+            .unwrap_or_else(|e| panic!("{e}"));
+    // A stream that fails after a few batches: its error is the result, whatever the threads.
+    for threads in [1, 2, 4] {
+        let mut n = 0;
+        let mut batches = std::iter::from_fn(|| {
+            n += 1;
+            match n {
+                1..=20 => Some(Ok(good.clone())),
+                21 => Some(Err(dpg_audit::Error::input(Path::new("items"), "the stream broke"))),
+                _ => None,
+            }
+        });
+        let start = Origin { manifest: 0, first_row: 1 };
+        let Err(err) = dpg_audit::run::observe_batches(&auditor, &mut batches, start, threads, 10) else {
+            panic!("a broken stream gave a partial")
+        };
+        assert!(err.to_string().contains("the stream broke"), "{err}");
+    }
+    // A worker's error (an origin outside the collection) stops the reading: the error comes
+    // back even though the stream never ends.
+    for threads in [1, 3] {
+        let mut endless = std::iter::repeat_with(|| Ok(good.clone()));
+        let start = Origin { manifest: 5, first_row: 1 };
+        let Err(err) = dpg_audit::run::observe_batches(&auditor, &mut endless, start, threads, 10) else {
+            panic!("an origin outside the collection was accepted")
+        };
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
+}
+
+#[test]
+fn configs_from_text_are_checked_like_files() {
+    let origin = Path::new("<memory>");
+    let c = Config::from_toml("type = 'content'\n[columns]\nlicense = 'rights'\n", origin)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.dpg_type, Some(dpg_audit::config::DpgType::Content));
+    assert_eq!(c.columns["license"], "rights");
+    let j = Config::from_json(r#"{"type": "content", "columns": {"license": "rights"}}"#, origin)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((j.dpg_type, j.columns), (c.dpg_type, c.columns));
+    for bad in ["[columns]\nlicence_col = 'x'\n", "no_such_key = 1\n", "type = 'nonsense'\n"] {
+        let Err(e) = Config::from_toml(bad, origin) else { panic!("{bad:?} was accepted") };
+        assert_eq!(e.kind(), dpg_audit::error::ErrorKind::Config, "{e}");
+        assert!(e.to_string().starts_with("<memory>: "), "{e}");
+    }
+    let Err(e) = Config::from_json(r#"{"columns": {"licence_col": "x"}}"#, origin) else {
+        panic!("an unknown field was accepted")
+    };
+    assert!(e.to_string().contains("unknown field `licence_col`"), "{e}");
+}
+
+#[test]
+fn findings_as_arrow_have_the_findings_file_columns() {
+    use arrow_array::Array;
+    let dir = tempdir();
+    let path = dirty_manifest(dir.path(), 500, 3);
+    let config = config_beside(&path);
+    let auditor = Auditor::new(&config, &Settings::default(), vec![p(&path).to_string()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut batches = read_parquet(&path).into_iter().map(Ok);
+    let partial =
+        dpg_audit::run::observe_batches(&auditor, &mut batches, Origin { manifest: 0, first_row: 1 }, 2, 64)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let report = auditor.finish(partial).unwrap_or_else(|e| panic!("{e}"));
+    let batch = dpg_audit::report::findings::record_batch(&report.findings).unwrap_or_else(|e| panic!("{e}"));
+    let schema = batch.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"]
+    );
+    assert_eq!(batch.num_rows(), report.findings.len());
+    assert!(batch.num_rows() > 10);
+    let rows = batch.column(4).as_any().downcast_ref::<arrow_array::UInt64Array>().expect("row is u64");
+    let rules = batch.column(0).as_any().downcast_ref::<StringArray>().expect("rule is text");
+    for (i, f) in report.findings.iter().enumerate() {
+        assert_eq!(rules.value(i), f.rule.code());
+        assert_eq!(rows.is_valid(i).then(|| rows.value(i)), f.row);
+    }
+}
+
+#[test]
+fn batches_read_twice_give_the_cli_report_and_a_changed_source_is_an_error() {
+    let dir = tempdir();
+    // Mostly increasing ids with repeats: spans that need the second reading.
+    let path = dirty_manifest(dir.path(), 4000, 11);
+    let cli = report(&[p(&path)]);
+    let config = config_beside(&path);
+    let batches = read_parquet(&path);
+    for threads in [1, 2] {
+        let mut source = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+            Ok(Box::new(batches.clone().into_iter().map(Ok)))
+        };
+        let report = dpg_audit::run::audit_batches(
+            &config,
+            &Settings::default(),
+            vec![p(&path).to_string()],
+            &mut source,
+            threads,
+            500,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json_of(&report), cli, "{threads} threads");
+    }
+    // In order, unique: proven distinct by the spans, never read again.
+    let ids: Vec<String> = (0..5000).map(|i| format!("id-{i:06}")).collect();
+    let ordered = RecordBatch::try_from_iter([
+        ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+        ("license", Arc::new(StringArray::from(vec!["CC-BY-4.0"; 5000])) as ArrayRef),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut reads = 0;
+    let mut source = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+        reads += 1;
+        Ok(Box::new(std::iter::once(Ok(ordered.clone()))))
+    };
+    let report = dpg_audit::run::audit_batches(
+        &Config::default(),
+        &Settings::default(),
+        vec!["t".into()],
+        &mut source,
+        2,
+        700,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reads, 1);
+    assert_eq!(report.collection.items, 5000);
+    // A source whose second reading has fewer rows is refused, naming it.
+    let dup = ordered.slice(0, 10);
+    let mut n = 0;
+    let mut changing = || -> dpg_audit::Result<Box<dyn Iterator<Item = dpg_audit::Result<RecordBatch>>>> {
+        n += 1;
+        let first = if n == 1 { vec![ordered.clone(), dup.clone()] } else { vec![ordered.clone()] };
+        Ok(Box::new(first.into_iter().map(Ok)))
+    };
+    let Err(err) = dpg_audit::run::audit_batches(
+        &Config::default(),
+        &Settings::default(),
+        vec!["t".into()],
+        &mut changing,
+        2,
+        700,
+    ) else {
+        panic!("a source that changed was audited")
+    };
+    assert!(err.to_string().starts_with("t: changed while it was being read"), "{err}");
+}

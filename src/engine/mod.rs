@@ -168,6 +168,12 @@ impl Auditor {
         })
     }
 
+    /// An auditor for a runner that can read the rows again (see `summarize_ids`).
+    pub(crate) fn rereading(mut self) -> Auditor {
+        self.summarize_ids = true;
+        self
+    }
+
     /// The column mapping from the config and settings (for the readers).
     pub(crate) fn overrides(&self) -> &BTreeMap<Field, String> {
         &self.overrides
@@ -182,6 +188,13 @@ impl Auditor {
     /// (`license`, `licence`, `rights`, `url`, `accessURL`, ... or the config's mapping); only
     /// text and integer id columns are read.
     pub fn observe(&self, partial: &mut Partial, batch: &RecordBatch, origin: Origin) -> Result<()> {
+        let items = self.items(batch, origin)?;
+        self.observe_items(partial, &items)
+    }
+
+    /// A caller's batch as the readers make them: its columns found by name and renamed to
+    /// their fields.
+    pub(crate) fn items(&self, batch: &RecordBatch, origin: Origin) -> Result<ItemBatch> {
         let name = self.manifests.get(origin.manifest).ok_or_else(|| {
             Error::usage(format!(
                 "manifest index {} is out of range: the auditor has {} manifest(s)",
@@ -196,14 +209,13 @@ impl Auditor {
         let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
         let map = ColumnMap::resolve(path, &names, &self.overrides)?;
         let fields: Vec<(Field, String)> = map.iter().map(|(f, _, n)| (f, n.to_string())).collect();
-        let items = ItemBatch {
+        Ok(ItemBatch {
             manifest: origin.manifest,
             first_row: origin.first_row,
             batch: crate::manifest::parquet::rename_to_fields(path, batch, &fields)?,
             problems: Vec::new(),
             lines: None,
-        };
-        self.observe_items(partial, &items)
+        })
     }
 
     /// Audits a batch the readers made into `partial`.

@@ -174,6 +174,19 @@ pub fn to_text_array(path: &Path, field: Field, column: &str, array: &ArrayRef) 
     if TextColumn::new(array.as_ref()).is_some() {
         return Ok(array.clone());
     }
+    // A dictionary of large strings or string views (Polars' categoricals, Arrow data from other
+    // engines): only its distinct values are rewritten as plain strings, the keys stay.
+    if let Some(dict) = array.as_any_dictionary_opt()
+        && let Some(values) = TextColumn::new(dict.values().as_ref())
+        && !matches!(dict.values().data_type(), DataType::Dictionary(..))
+        && dict.values().get_buffer_memory_size() < i32::MAX as usize
+    {
+        let plain: StringArray = (0..dict.values().len()).map(|i| values.get(i)).collect();
+        let rebuilt = dict.with_values(Arc::new(plain));
+        if TextColumn::new(rebuilt.as_ref()).is_some() {
+            return Ok(rebuilt);
+        }
+    }
     if field == Field::Id || field == Field::LicenseVersion {
         if let Some(text) = integer_to_text(array.as_ref()) {
             return Ok(Arc::new(text));
@@ -204,4 +217,36 @@ fn integer_to_text(array: &dyn Array) -> Option<StringArray> {
     }
     ints!(Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type);
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::types::UInt32Type;
+    use arrow_array::{LargeStringArray, StringViewArray};
+
+    #[test]
+    fn dictionaries_of_large_strings_and_views_are_text() {
+        let keys = arrow_array::UInt32Array::from(vec![Some(1), None, Some(0), Some(1)]);
+        let values: [ArrayRef; 2] = [
+            Arc::new(LargeStringArray::from(vec!["CC-BY-4.0", "MIT"])),
+            Arc::new(StringViewArray::from(vec!["CC-BY-4.0", "MIT"])),
+        ];
+        for v in values {
+            let dict: ArrayRef = Arc::new(
+                DictionaryArray::<UInt32Type>::try_new(keys.clone(), v).unwrap_or_else(|e| panic!("{e}")),
+            );
+            let text = to_text_array(Path::new("t"), Field::License, "license", &dict)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let col = TextColumn::new(text.as_ref()).expect("text");
+            let got: Vec<Option<&str>> = (0..4).map(|i| col.get(i)).collect();
+            assert_eq!(got, [Some("MIT"), None, Some("CC-BY-4.0"), Some("MIT")]);
+        }
+        // A dictionary of numbers is still no text.
+        let numbers: ArrayRef = Arc::new(
+            DictionaryArray::<UInt32Type>::try_new(keys, Arc::new(arrow_array::Int64Array::from(vec![1, 2])))
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert!(to_text_array(Path::new("t"), Field::License, "license", &numbers).is_err());
+    }
 }

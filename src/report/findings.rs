@@ -421,6 +421,43 @@ fn write_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Usage(format!("--findings {}: cannot write: {e}", path.display()))
 }
 
+/// Findings as one Arrow record batch with the findings file's columns and types (the report's
+/// retained findings, for a caller that works in Arrow, e.g. the Python package).
+pub fn record_batch(findings: &[Finding]) -> Result<arrow_array::RecordBatch> {
+    let mut text: Vec<StringBuilder> = (0..COLUMNS.len()).map(|_| StringBuilder::new()).collect();
+    let (mut row, mut line) = (UInt64Builder::new(), UInt64Builder::new());
+    for f in findings {
+        let cells: [Option<&str>; 10] = [
+            Some(f.rule.code()),
+            Some(f.severity.as_str()),
+            f.item.as_deref(),
+            f.manifest.as_deref(),
+            None,
+            None,
+            Some(&f.message),
+            f.value.as_deref(),
+            f.evidence.as_deref(),
+            f.waived.as_deref(),
+        ];
+        for (b, cell) in text.iter_mut().zip(cells) {
+            b.append_option(cell);
+        }
+        row.append_option(f.row);
+        line.append_option(f.line);
+    }
+    let columns: Vec<ArrayRef> = text
+        .iter_mut()
+        .enumerate()
+        .map(|(i, b)| match COLUMNS[i] {
+            "row" => Arc::new(row.finish()) as ArrayRef,
+            "line" => Arc::new(line.finish()) as ArrayRef,
+            _ => Arc::new(b.finish()) as ArrayRef,
+        })
+        .collect();
+    arrow_array::RecordBatch::try_new(schema(), columns)
+        .map_err(|e| Error::internal(format!("the findings as Arrow: {e}")))
+}
+
 fn schema() -> SchemaRef {
     let fields: Vec<Field> = COLUMNS
         .iter()
