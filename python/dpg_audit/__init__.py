@@ -182,7 +182,9 @@ class Report:
     def findings(self) -> Any:
         """The report's per-item findings as a ``pyarrow.Table`` with the columns of the CLI's
         ``--findings`` file (rule, severity, item, manifest, row, line, message, value,
-        evidence, waived). Like the JSON report, it holds the first ``max_findings``."""
+        evidence, waived, license, license_status; the last two are null here, as a report's
+        finding keeps no license label). Like the JSON report, it holds the first
+        ``max_findings``."""
         import pyarrow as pa
 
         return pa.table(self._native.findings())

@@ -112,7 +112,10 @@ def test_report_formats_findings_and_html():
     findings = report.findings
     assert findings.column_names == [
         "rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived",
+        "license", "license_status",
     ]
+    # A report's finding keeps no license label: only the --findings file has these filled.
+    assert findings.column("license").null_count == findings.num_rows
     assert findings.schema.field("row").type == pa.uint64()
     rows = sorted((f["rule"], f["row"]) for f in findings.to_pylist() if f["row"])
     by_json = sorted((f["rule"], f.get("row")) for f in report.to_dict()["findings"] if f.get("row"))

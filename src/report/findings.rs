@@ -422,12 +422,14 @@ fn write_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
 }
 
 /// Findings as one Arrow record batch with the findings file's columns and types (the report's
-/// retained findings, for a caller that works in Arrow, e.g. the Python package).
+/// retained findings, for a caller that works in Arrow, e.g. the Python package). A report's
+/// finding does not keep its item's license label, so `license` and `license_status` are null
+/// here; the `--findings` file has them.
 pub fn record_batch(findings: &[Finding]) -> Result<arrow_array::RecordBatch> {
     let mut text: Vec<StringBuilder> = (0..COLUMNS.len()).map(|_| StringBuilder::new()).collect();
     let (mut row, mut line) = (UInt64Builder::new(), UInt64Builder::new());
     for f in findings {
-        let cells: [Option<&str>; 10] = [
+        let cells: [Option<&str>; COLUMNS.len()] = [
             Some(f.rule.code()),
             Some(f.severity.as_str()),
             f.item.as_deref(),
@@ -438,6 +440,8 @@ pub fn record_batch(findings: &[Finding]) -> Result<arrow_array::RecordBatch> {
             f.value.as_deref(),
             f.evidence.as_deref(),
             f.waived.as_deref(),
+            None,
+            None,
         ];
         for (b, cell) in text.iter_mut().zip(cells) {
             b.append_option(cell);
