@@ -72,15 +72,9 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
         ReadOptions { overrides: auditor.overrides().clone(), batch_size: opts.batch_size.max(1) };
     // Created before reading, so a bad --findings path fails before any work is done.
     let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
-    let result =
-        crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file);
-    if result.is_err()
-        && let Some(path) = &opts.findings
-    {
-        // A findings file cut short would look complete; remove it.
-        let _ = std::fs::remove_file(path);
-    }
-    result
+    // A run that fails drops the findings file uncommitted: its temporary file goes, and
+    // whatever was at the final path before stays as it was.
+    crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file)
 }
 
 impl AuditOptions {

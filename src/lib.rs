@@ -28,6 +28,7 @@ pub mod engine;
 pub mod error;
 pub mod license;
 pub mod manifest;
+pub mod output;
 pub mod policy;
 pub mod portal;
 pub mod progress;

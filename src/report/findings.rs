@@ -201,6 +201,9 @@ pub struct FindingsFile {
     format: FindingsFormat,
     sink: Sink,
     written: u64,
+    /// The temporary file written; renamed to `path` by [`FindingsFile::finish`] only, so a
+    /// run that fails or is interrupted leaves no findings file that looks complete.
+    staged: crate::output::Staged,
 }
 
 enum Sink {
@@ -287,11 +290,12 @@ impl std::fmt::Debug for FindingsFile {
 }
 
 impl FindingsFile {
-    /// Creates the file; its extension picks the format. Called before the audit starts, so a
-    /// wrong extension or an unwritable path fails at once.
+    /// Creates the file (a temporary one beside it, see [`crate::output`]); its extension
+    /// picks the format. Called before the audit starts, so a wrong extension or an unwritable
+    /// path fails at once.
     pub fn create(path: &Path) -> Result<FindingsFile> {
         let format = FindingsFormat::from_path(path)?;
-        let file = File::create(path)
+        let (staged, file) = crate::output::Staged::create(path)
             .map_err(|e| Error::Usage(format!("--findings {}: cannot create: {e}", path.display())))?;
         let sink = match format {
             FindingsFormat::Parquet => {
@@ -345,7 +349,7 @@ impl FindingsFile {
             }
             FindingsFormat::Ndjson => Sink::Text(BufWriter::with_capacity(1 << 16, file)),
         };
-        Ok(FindingsFile { path: path.to_path_buf(), format, sink, written: 0 })
+        Ok(FindingsFile { path: path.to_path_buf(), format, sink, written: 0, staged })
     }
 
     pub fn path(&self) -> &Path {
@@ -375,13 +379,16 @@ impl FindingsFile {
         }
     }
 
-    /// Flushes and closes the file; returns how many findings it holds.
+    /// Flushes and closes the file and moves it into place; returns how many findings it holds.
     pub fn finish(self) -> Result<u64> {
         let path = &self.path;
         match self.sink {
             Sink::Parquet(w) => w.finish().map_err(|e| write_error(path, &e))?,
-            Sink::Text(mut w) => w.flush().map_err(|e| write_error(path, &e))?,
+            Sink::Text(w) => {
+                w.into_inner().map_err(|e| write_error(path, e.error()))?;
+            }
         }
+        self.staged.commit().map_err(|e| write_error(path, &e))?;
         Ok(self.written)
     }
 }

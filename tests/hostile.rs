@@ -1,0 +1,170 @@
+//! Hostile input (issue #19): every case spawns the binary under a 1.5 GB address-space limit and
+//! a wall-clock limit, with inputs the test writes itself. Outputs never touch inputs, nothing is
+//! dropped silently, limits hold, and untrusted text reaches no terminal raw.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Address space allowed to the binary (KiB, as `ulimit -v` counts).
+const MEMORY_KIB: u64 = 1536 * 1024;
+/// Wall-clock limit for one bounded case.
+const SECONDS: u64 = 60;
+
+/// Runs `dpg-audit args` under the limits, with `stdin` piped in when given.
+fn limited(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {MEMORY_KIB}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_dpg-audit"))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn dpg-audit");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(SECONDS) {
+            let _ = child.kill();
+            panic!("dpg-audit {args:?} ran for more than {SECONDS} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "dpg-audit panicked: {stderr}");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+fn audit(args: &[&str]) -> Run {
+    let mut all = vec!["audit", "--format", "json", "--quiet"];
+    all.extend_from_slice(args);
+    limited(&all, None)
+}
+
+const MANIFEST: &str = "id,license,url\na,CC-BY-4.0,https://example.org/a\nb,CC0-1.0,https://example.org/b\n";
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---- 1. Outputs never touch inputs ----------------------------------------------------------
+
+#[test]
+fn findings_naming_the_input_is_refused_and_the_input_kept() {
+    let dir = tempdir();
+    let input = write(dir.path(), "items.csv", MANIFEST);
+    let run = audit(&[p(&input), "--findings", p(&input)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--findings") && run.stderr.contains("input"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), MANIFEST);
+}
+
+#[test]
+fn a_report_output_linking_to_the_input_is_refused() {
+    let dir = tempdir();
+    let input = write(dir.path(), "items.csv", MANIFEST);
+    let link = dir.path().join("report.html");
+    std::os::unix::fs::symlink(&input, &link).expect("symlink");
+    let out = format!("html={}", p(&link));
+    let run = audit(&[p(&input), "--output", &out]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), MANIFEST);
+    // A file inside an input folder counts too.
+    let out = format!("json={}", p(&input));
+    let run = audit(&[p(dir.path()), "--output", &out]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), MANIFEST);
+}
+
+#[test]
+fn a_failed_run_leaves_no_findings_file_and_keeps_an_older_one() {
+    let dir = tempdir();
+    // A Parquet name over CSV bytes: exit 2 once reading starts, after the findings file opened.
+    let bad = write(dir.path(), "bad.parquet", MANIFEST);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let findings = out.join("findings.csv");
+    let run = audit(&[p(&bad), "--findings", p(&findings)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(files_in(&out).is_empty(), "nothing left: {:?}", files_in(&out));
+    std::fs::write(&findings, "mine").expect("write");
+    let run = audit(&[p(&bad), "--findings", p(&findings)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&findings).expect("kept"), "mine", "never deleted what it did not create");
+    assert_eq!(files_in(&out), vec!["findings.csv".to_string()]);
+}
+
+#[test]
+fn a_good_run_moves_its_findings_file_into_place() {
+    let dir = tempdir();
+    let input = write(dir.path(), "items.csv", "id,license,url\na,Proprietary,https://example.org/a\n");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let findings = out.join("findings.ndjson");
+    let report = out.join("report.json");
+    let report_arg = format!("json={}", p(&report));
+    let run = audit(&[p(&input), "--findings", p(&findings), "--output", &report_arg]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(files_in(&out), vec!["findings.ndjson".to_string(), "report.json".to_string()]);
+    assert!(std::fs::read_to_string(&findings).expect("findings").contains("Proprietary"));
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_partial_findings_file() {
+    let dir = tempdir();
+    // Enough rows that the run is still going when the signal comes.
+    let mut csv = String::from("id,license,url\n");
+    for i in 0..400_000 {
+        csv.push_str(&format!("i{i},Proprietary {i},https://example.org/{i}\n"));
+    }
+    let input = write(dir.path(), "items.csv", csv);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let findings = out.join("findings.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dpg-audit"))
+        .args(["audit", "--quiet", "--format", "json", p(&input), "--findings", p(&findings)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait for the temporary file to appear, then interrupt.
+    let start = Instant::now();
+    while files_in(&out).is_empty() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait");
+    if status.success() {
+        // The run won the race; its file must then be whole.
+        assert!(findings.exists());
+        return;
+    }
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(files_in(&out).is_empty(), "left behind: {:?}", files_in(&out));
+}
