@@ -34,6 +34,8 @@ pub struct AuditOptions {
     pub progress: bool,
     /// `--findings PATH`: stream every per-item finding to this file (.parquet, .csv, .ndjson).
     pub findings: Option<PathBuf>,
+    /// `--max-line-bytes`: the longest NDJSON line or CSV record read.
+    pub max_line_bytes: usize,
 }
 
 impl Default for AuditOptions {
@@ -49,6 +51,7 @@ impl Default for AuditOptions {
             max_findings: 1000,
             progress: false,
             findings: None,
+            max_line_bytes: manifest::DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -69,7 +72,11 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
     // The runner can read the rows again, so ids in order need not be kept (see `summarize_ids`).
     auditor.summarize_ids = true;
     let read_opts =
-        ReadOptions { overrides: auditor.overrides().clone(), batch_size: opts.batch_size.max(1) };
+        ReadOptions {
+        overrides: auditor.overrides().clone(),
+        batch_size: opts.batch_size.max(1),
+        max_line_bytes: opts.max_line_bytes.max(1),
+    };
     // Created before reading, so a bad --findings path fails before any work is done.
     let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
     // A run that fails drops the findings file uncommitted: its temporary file goes, and
@@ -95,7 +102,11 @@ pub fn run_here(opts: &AuditOptions, config: &Config, manifests: &[Manifest]) ->
     let auditor =
         Auditor::new(config, &opts.settings(), manifests.iter().map(|m| m.display.clone()).collect())?;
     let read_opts =
-        ReadOptions { overrides: auditor.overrides().clone(), batch_size: opts.batch_size.max(1) };
+        ReadOptions {
+        overrides: auditor.overrides().clone(),
+        batch_size: opts.batch_size.max(1),
+        max_line_bytes: opts.max_line_bytes.max(1),
+    };
     let mut partial = auditor.partial();
     for (i, m) in manifests.iter().enumerate() {
         let mut result = Ok(());

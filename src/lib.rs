@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod dedup;
 pub mod engine;
+pub mod input;
 pub mod error;
 pub mod license;
 pub mod manifest;

@@ -53,8 +53,10 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         args.outputs.iter().map(|(_, p)| ("--output", p.as_path())).collect();
     outputs.extend(args.findings.as_deref().map(|p| ("--findings", p)));
     dpg_audit::output::check_outputs(&inputs, &outputs).map_err(|e| e.to_string())?;
+    // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
+    let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let opts = dpg_audit::AuditOptions {
-        paths: args.paths,
+        paths: prepared.paths.clone(),
         config: args.config,
         columns: args.columns,
         dpg_type: args.dpg_type,
@@ -64,6 +66,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         max_findings: args.max_findings,
         progress: !args.quiet,
         findings: args.findings,
+        max_line_bytes: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
     };
     // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
     // reports as its datasets are done, to the outputs opened here once it is known to be one.

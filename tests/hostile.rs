@@ -168,3 +168,103 @@ fn an_interrupted_run_leaves_no_partial_findings_file() {
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(files_in(&out).is_empty(), "left behind: {:?}", files_in(&out));
 }
+
+// ---- 2. No silent drops ---------------------------------------------------------------------
+
+fn findings_of(report: &serde_json::Value, rule: &str) -> usize {
+    report["findings"].as_array().map_or(0, |f| f.iter().filter(|x| x["rule"] == rule).count())
+}
+
+#[test]
+fn an_ndjson_key_first_seen_late_is_still_read() {
+    let dir = tempdir();
+    let mut text = String::new();
+    for i in 0..100_000 {
+        text.push_str(&format!("{{\"id\":\"i{i}\",\"license\":\"CC-BY-4.0\",\"url\":\"https://e.org/{i}\"}}\n"));
+    }
+    text.push_str(
+        "{\"id\":\"late\",\"license\":\"CC-BY-4.0\",\"url\":\"https://e.org/late\",\"access\":\"available to residents of France only\"}\n",
+    );
+    let path = write(dir.path(), "items.ndjson", &text);
+    let run = audit(&[p(&path)]);
+    assert_eq!(run.code, 1, "a discriminatory restriction on the last row fails: {}", run.stderr);
+    assert_eq!(findings_of(&run.json(), "access-discriminatory"), 1);
+}
+
+#[test]
+fn a_json_array_key_first_seen_late_is_still_read() {
+    let dir = tempdir();
+    let mut items: Vec<serde_json::Value> = (0..5000)
+        .map(|i| serde_json::json!({"id": format!("i{i}"), "license": "CC-BY-4.0", "url": format!("https://e.org/{i}")}))
+        .collect();
+    items.push(serde_json::json!({"id": "late", "license": "CC-BY-4.0", "url": "https://e.org/late",
+        "access": "available to residents of France only"}));
+    let path = write(dir.path(), "items.json", serde_json::to_string(&items).expect("json"));
+    let run = audit(&[p(&path)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(findings_of(&run.json(), "access-discriminatory"), 1);
+}
+
+#[test]
+fn standard_input_loses_no_byte() {
+    // Each row matters: losing the first bytes would lose the first row or the header.
+    let csv = "id,license,url\na,Proprietary,https://e.org/a\nb,CC0-1.0,https://e.org/b\n";
+    let run = limited(&["audit", "--format", "json", "--quiet", "-"], Some(csv.as_bytes()));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["items"], 2, "{report}");
+    let ndjson = "{\"id\":\"a\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/a\"}\n";
+    let run = limited(&["audit", "--format", "json", "--quiet", "/dev/stdin"], Some(ndjson.as_bytes()));
+    assert_eq!(run.code, 0, "{} {}", run.stderr, run.stdout);
+}
+
+#[test]
+fn device_files_are_refused() {
+    let run = audit(&["/dev/zero"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("/dev/zero") && run.stderr.contains("device"), "{}", run.stderr);
+}
+
+// ---- 3. Limits --------------------------------------------------------------------------------
+
+#[test]
+fn a_huge_csv_field_is_an_error_naming_the_limit_not_memory() {
+    let dir = tempdir();
+    let path = dir.path().join("items.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        f.write_all(b"id,license,url\na,\"").expect("w");
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..80 {
+            f.write_all(&chunk).expect("w");
+        }
+        f.write_all(b"\",https://e.org/a\n").expect("w");
+    }
+    let run = audit(&[p(&path)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("items.csv") && run.stderr.contains("--max-line-bytes"), "{}", run.stderr);
+    // The option moves the limit.
+    let small = write(dir.path(), "small.csv", format!("id,license,url\na,{},https://e.org/a\n", "y".repeat(5000)));
+    let run = audit(&[p(&small), "--max-line-bytes", "1000"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn an_endless_ndjson_line_is_a_row_finding_and_the_rest_is_read() {
+    let dir = tempdir();
+    let path = dir.path().join("items.ndjson");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        f.write_all(b"{\"id\":\"a\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/a\"}\n{\"id\":\"").expect("w");
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..80 {
+            f.write_all(&chunk).expect("w");
+        }
+        f.write_all(b"\"}\n{\"id\":\"c\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/c\"}\n").expect("w");
+    }
+    let run = audit(&[p(&path)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["items"], 3, "{report}");
+    assert_eq!(findings_of(&report, "manifest-row-invalid"), 1, "{report}");
+}

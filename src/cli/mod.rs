@@ -82,6 +82,12 @@ pub struct AuditArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 
+    /// The longest NDJSON line or CSV record read, in bytes (see README, Limits): a longer
+    /// NDJSON line is a row finding, a longer CSV record an input error naming its line.
+    #[arg(long, default_value_t = crate::manifest::DEFAULT_MAX_LINE_BYTES as u64, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_bytes: u64,
+
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

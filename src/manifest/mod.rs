@@ -126,7 +126,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
                 out.push(Manifest::file(file, display));
             }
         } else {
-            out.push(Manifest::file(path.clone(), path.display().to_string()));
+            out.push(Manifest::file(path.clone(), crate::input::shown(path).display().to_string()));
         }
     }
     Ok(out)
@@ -266,7 +266,13 @@ pub struct ReadOptions {
     pub overrides: std::collections::BTreeMap<Field, String>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// The longest line (NDJSON) or record (CSV/TSV) read, in bytes; longer ones are row
+    /// findings (NDJSON) or an input error naming the line (CSV), never held in memory.
+    pub max_line_bytes: usize,
 }
+
+/// Default of `--max-line-bytes`: 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
 /// Reads manifest `idx`, handing units to `sink` until it returns false.
 pub fn read(
