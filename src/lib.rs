@@ -28,6 +28,7 @@ pub mod engine;
 pub mod input;
 pub mod error;
 pub mod license;
+pub mod limits;
 pub mod manifest;
 pub mod output;
 pub mod policy;

@@ -53,6 +53,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         args.outputs.iter().map(|(_, p)| ("--output", p.as_path())).collect();
     outputs.extend(args.findings.as_deref().map(|p| ("--findings", p)));
     dpg_audit::output::check_outputs(&inputs, &outputs).map_err(|e| e.to_string())?;
+    dpg_audit::limits::set_max_metadata_bytes(args.max_metadata_bytes);
     // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
     let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let opts = dpg_audit::AuditOptions {

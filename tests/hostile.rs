@@ -268,3 +268,49 @@ fn an_endless_ndjson_line_is_a_row_finding_and_the_rest_is_read() {
     assert_eq!(report["summary"]["items"], 3, "{report}");
     assert_eq!(findings_of(&report, "manifest-row-invalid"), 1, "{report}");
 }
+
+fn assert_refused(run: &Run, file: &str, words: &[&str]) {
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(file), "names {file}: {}", run.stderr);
+    for w in words {
+        assert!(run.stderr.contains(w), "says {w}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn rdf_xml_entity_expansion_is_refused() {
+    let dir = tempdir();
+    let mut doc = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY l0 \"lollollollollollollollollollol\">\n");
+    for i in 1..12 {
+        doc.push_str(&format!("<!ENTITY l{i} \"{}\">\n", format!("&l{};", i - 1).repeat(10)));
+    }
+    doc.push_str("]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:dct=\"http://purl.org/dc/terms/\">\n<rdf:Description rdf:about=\"http://e.org/d\"><dct:title>&l11;</dct:title></rdf:Description>\n</rdf:RDF>\n");
+    let path = write(dir.path(), "catalog.rdf", doc);
+    assert_refused(&audit(&[p(&path)]), "catalog.rdf", &["entit"]);
+}
+
+#[test]
+fn deep_json_ld_and_yaml_flow_nesting_are_refused_before_parsing() {
+    let dir = tempdir();
+    let mut jsonld = String::new();
+    for _ in 0..1000 {
+        jsonld.push_str("{\"@id\":\"http://e.org/x\",\"http://e.org/p\":");
+    }
+    jsonld.push_str("\"v\"");
+    jsonld.push_str(&"}".repeat(1000));
+    let path = write(dir.path(), "catalog.jsonld", jsonld);
+    assert_refused(&audit(&[p(&path)]), "catalog.jsonld", &["nested deeper"]);
+
+    let card = format!("---\nlicense: {}\n---\n# card\n", "{a: ".repeat(100_000));
+    let path = write(dir.path(), "README.md", card);
+    assert_refused(&audit(&[p(&path), "--input-format", "hf-card"]), "README.md", &["nested deeper"]);
+}
+
+#[test]
+fn a_metadata_file_over_the_size_limit_is_refused_naming_it() {
+    let dir = tempdir();
+    let json = serde_json::json!({"@context": "https://w3id.org/croissant/", "name": "x", "pad": "p".repeat(5000)});
+    let path = write(dir.path(), "croissant.json", json.to_string());
+    let run = audit(&[p(&path), "--max-metadata-bytes", "1000"]);
+    assert_refused(&run, "croissant.json", &["--max-metadata-bytes"]);
+}

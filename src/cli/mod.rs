@@ -88,6 +88,12 @@ pub struct AuditArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_line_bytes: u64,
 
+    /// The largest portal metadata file read whole into memory, in bytes (see README, Limits);
+    /// a larger one is an input error naming the limit. CKAN dumps stream and are not bound.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_METADATA_BYTES, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_metadata_bytes: u64,
+
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

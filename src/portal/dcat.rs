@@ -164,6 +164,13 @@ fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<Graph> {
     let format = rdf_format(path, bytes);
+    // The parsers expand DTD entities without bound and recurse on JSON-LD nesting: both are
+    // checked first (crate::limits).
+    match format {
+        RdfFormat::RdfXml => crate::limits::check_xml_entities(path, bytes)?,
+        RdfFormat::JsonLd { .. } => crate::limits::check_json_nesting(path, bytes)?,
+        _ => {}
+    }
     let mut parser = RdfParser::from_format(format);
     // Relative IRIs (rdf:about="#ds1") resolve against the file's own location.
     if let Some(base) = std::fs::canonicalize(path).ok().and_then(|p| url::Url::from_file_path(p).ok())

@@ -420,7 +420,7 @@ pub fn detect(path: &Path) -> Result<Detected> {
     {
         return Ok(Detected::Portal(InputFormat::Ckan));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = crate::limits::read_metadata(path)?;
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         // Not one JSON value: the manifest reader reports what is wrong with it.
@@ -482,7 +482,7 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
 /// Reads one metadata file as `format` (never `Auto`/`Manifest`). An error means the whole file
 /// could not be read (exit 2 for a single input, a failed entry in a batch).
 pub fn read_file(path: &Path, format: InputFormat) -> Result<Vec<Entry>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = crate::limits::read_metadata(path)?;
     if bytes.is_empty() {
         return Err(Error::input(path, format!("empty file: expected {} metadata", format.name())));
     }
