@@ -27,6 +27,7 @@ pub mod dedup;
 pub mod engine;
 pub mod input;
 pub mod error;
+pub mod guard;
 pub mod license;
 pub mod limits;
 pub mod manifest;

@@ -17,6 +17,7 @@ use dpg_audit::report::{self, Verdict};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     remove_outputs_on_signal();
+    dpg_audit::guard::install_quiet_hook();
     let outcome = match cli.command {
         Command::Audit(args) => audit(args),
         Command::Normalize(args) => normalize(args),

@@ -314,3 +314,75 @@ fn a_metadata_file_over_the_size_limit_is_refused_naming_it() {
     let run = audit(&[p(&path), "--max-metadata-bytes", "1000"]);
     assert_refused(&run, "croissant.json", &["--max-metadata-bytes"]);
 }
+
+// ---- 4. Dependency failures as clean errors -----------------------------------------------
+
+/// A valid Parquet file, then byte mutations (a fixed pseudo-random sequence) until one makes
+/// the parquet crate panic; the binary must report it as exit 2 naming the file, in one line.
+#[test]
+fn a_panic_inside_the_parquet_crate_is_one_line_naming_the_file() {
+    dpg_audit::guard::install_quiet_hook();
+    let dir = tempdir();
+    let ids = strings(&(0..300).map(|i| format!("i{i}")).collect::<Vec<_>>().iter().map(|s| Some(s.as_str())).collect::<Vec<_>>());
+    let lic = strings(&(0..300).map(|i| Some(if i % 2 == 0 { "CC-BY-4.0" } else { "CC0-1.0" })).collect::<Vec<_>>());
+    let good = dir.path().join("good.parquet");
+    write_parquet(&good, &[batch(vec![("id", ids), ("license", lic)])], parquet::basic::Compression::UNCOMPRESSED, 1024);
+    let base = std::fs::read(&good).expect("read");
+    let path = dir.path().join("bad.parquet");
+    let opts = dpg_audit::manifest::ReadOptions {
+        overrides: Default::default(),
+        batch_size: 64,
+        max_line_bytes: 1 << 20,
+    };
+    let mut seed = 12345u64;
+    let mut found = false;
+    for _ in 0..20_000 {
+        let mut m = base.clone();
+        for _ in 0..3 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let pos = (seed >> 33) as usize % m.len();
+            m[pos] = (seed >> 13) as u8;
+        }
+        std::fs::write(&path, &m).expect("write");
+        let manifest = dpg_audit::manifest::Manifest::file(path.clone(), "bad.parquet".into());
+        let mut caught = false;
+        let read = dpg_audit::manifest::read(0, &manifest, &opts, &mut |u| {
+            if let Err(e) = u.batches(64, &mut |_| {}) {
+                caught |= e.to_string().contains("failed on this file");
+            }
+            true
+        });
+        if caught || read.is_err_and(|e| e.to_string().contains("failed on this file")) {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "no mutation made the decoder panic (the crate may have been fixed)");
+    for threads in ["1", "2"] {
+        let run = audit(&[p(&path), "--threads", threads]);
+        assert_refused(&run, "bad.parquet", &["failed on this file"]);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "one line: {}", run.stderr);
+        assert!(!run.stderr.contains("RUST_BACKTRACE"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn lz4_feather_files_are_read() {
+    let dir = tempdir();
+    let b = batch(vec![
+        ("id", strings(&[Some("a"), Some("b")])),
+        ("license", strings(&[Some("CC0-1.0"), Some("CC-BY-4.0")])),
+        ("url", strings(&[Some("https://e.org/a"), Some("https://e.org/b")])),
+    ]);
+    let path = dir.path().join("items.feather");
+    let file = std::fs::File::create(&path).expect("create");
+    let options = arrow_ipc::writer::IpcWriteOptions::default()
+        .try_with_compression(Some(arrow_ipc::CompressionType::LZ4_FRAME))
+        .expect("lz4");
+    let mut w = arrow_ipc::writer::FileWriter::try_new_with_options(file, &b.schema(), options).expect("writer");
+    w.write(&b).expect("write");
+    w.finish().expect("finish");
+    let run = audit(&[p(&path)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["items"], 2);
+}

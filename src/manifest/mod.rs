@@ -284,13 +284,16 @@ pub fn read(
     if let Some(batch) = &manifest.memory {
         return read_memory(idx, manifest, batch, opts, sink);
     }
-    match detect_format(&manifest.path)? {
+    let format = detect_format(&manifest.path)?;
+    // A panic in a decoding crate on a malformed file is an input error naming the file.
+    let what = format!("the {} reader", format_name(format));
+    crate::guard::decode(&manifest.path, &what, || match format {
         Format::Parquet => parquet::read(idx, manifest, opts, sink),
         Format::Csv { delimiter } => csv::read(idx, manifest, delimiter, opts, sink),
         Format::Ndjson => json::read_ndjson(idx, manifest, opts, sink),
         Format::JsonArray => json::read_array(idx, manifest, opts, sink),
         Format::Ipc => ipc::read(idx, manifest, opts, sink),
-    }
+    })
 }
 
 /// Hands in-memory items to the workers in slices of at most `batch_size` rows. Only columns
