@@ -27,7 +27,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("dpg-audit: error: {message}");
+            // Messages quote file content (CSV header names, values): shown escaped.
+            eprintln!("dpg-audit: error: {}", report::escape::visible_lines(&message));
             ExitCode::from(2)
         }
     }

@@ -176,7 +176,7 @@ impl Encoder {
             FindingsFormat::Csv => csv_line(&mut self.bytes, f),
             FindingsFormat::Ndjson => {
                 // Serializing plain strings and numbers into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut self.bytes, &NdjsonRow(f));
+                let _ = super::escape::json_to_writer(&mut self.bytes, &NdjsonRow(f));
                 self.bytes.push(b'\n');
             }
         }
@@ -415,7 +415,8 @@ fn schema() -> SchemaRef {
 /// One CSV line; text cells from the manifest are neutralized, and quoted when needed.
 fn csv_line(out: &mut Vec<u8>, f: &FindingRef) {
     let cell = |out: &mut Vec<u8>, s: &str, last: bool| {
-        let s = neutralize_csv_cell(s);
+        let s = super::escape::visible(s);
+        let s = neutralize_csv_cell(&s);
         if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             out.push(b'"');
             for b in s.bytes() {

@@ -74,8 +74,9 @@ fn thousands(n: u64) -> String {
 
 /// Manifest text on a terminal: control characters (escape sequences) are replaced so a value
 /// cannot move the cursor or recolour the screen.
+/// Untrusted text on one terminal line: control and bidi characters shown escaped.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    super::escape::visible(s).into_owned()
 }
 
 /// The plain report (no colour), as written to files.
