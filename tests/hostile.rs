@@ -386,3 +386,55 @@ fn lz4_feather_files_are_read() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["items"], 2);
 }
+
+// ---- 5. Untrusted text is inert ------------------------------------------------------------
+
+/// Would a terminal act on this text, or display it reordered?
+fn has_unsafe(s: &str) -> bool {
+    s.chars().any(|c| {
+        c.is_control() && c != '\n' && c != '\t' && c != '\r'
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn control_and_bidi_characters_reach_no_output_raw() {
+    let dir = tempdir();
+    let evil_id = "a\u{202e}gnp.exe\u{1b}]0;pwned\u{7}";
+    let csv = format!(
+        "id,license,url,access\n{evil_id},Proprietary \u{9b}31m,https://e.org/a,only for \u{1b}[2Jmembers\n"
+    );
+    let path = write(dir.path(), "items.csv", csv);
+    for format in ["terminal", "json", "ndjson", "sarif", "github", "junit", "html", "markdown", "dpg-submission"] {
+        let run = limited(&["audit", "--quiet", "--format", format, p(&path)], None);
+        assert!(run.code == 1, "{format}: {}", run.stderr);
+        assert!(!has_unsafe(&run.stdout), "{format} shows raw control text: {:?}", run.stdout);
+        assert!(!has_unsafe(&run.stderr), "{format}: {:?}", run.stderr);
+        if format == "json" {
+            // JSON keeps the text exactly, escaped.
+            let report = run.json();
+            let ids: Vec<&str> = report["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .filter_map(|f| f["item"].as_str())
+                .collect();
+            assert!(ids.contains(&evil_id), "{ids:?}");
+        }
+    }
+    // The findings files too.
+    for ext in ["csv", "ndjson"] {
+        let findings = dir.path().join(format!("f.{ext}"));
+        let run = audit(&[p(&path), "--findings", p(&findings)]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let text = std::fs::read_to_string(&findings).expect("findings");
+        assert!(!has_unsafe(&text), "{ext}: {text:?}");
+        assert!(text.contains("202e"), "the character is shown, escaped: {text}");
+    }
+    // An exit-2 message quoting a header name.
+    let bad = write(dir.path(), "bad.csv", "id,lic\u{1b}[31mense\u{202e},url\na,b,c\n");
+    let run = audit(&[p(&bad), "--column", "license=nope"]);
+    assert_eq!(run.code, 2);
+    assert!(!has_unsafe(&run.stderr), "{:?}", run.stderr);
+    assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
+}
