@@ -241,7 +241,18 @@ pub fn neutralize_csv_cell(s: &str) -> Cow<'_, str> {
 
 /// A message of a GitHub Actions workflow command (`::error ...::MESSAGE`).
 pub fn github_message(s: &str) -> String {
-    visible_lines(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            '\t' => out.push('\t'),
+            c if is_unsafe(c) => push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A property value of a workflow command (`file=`, `title=`): also `:` and `,`, which would end
@@ -282,7 +293,7 @@ mod tests {
     #[test]
     fn xml_drops_invalid_characters() {
         assert_eq!(xml("a\u{0}b\u{1b}c\u{FFFF}<\n"), "a\\u{0}b\\u{1b}c&lt;&#10;");
-        assert_eq!(xml_text("a\u{0}<b>\n&"), "a&lt;b&gt;\n&amp;");
+        assert_eq!(xml_text("a\u{0}<b>\n&"), "a\\u{0}&lt;b&gt;\n&amp;");
     }
 
     #[test]

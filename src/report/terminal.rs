@@ -240,6 +240,6 @@ mod tests {
 
     #[test]
     fn escape_sequences_from_the_manifest_are_defused() {
-        assert_eq!(clean("CC\x1b[2J BY"), "CC?[2J BY");
+        assert_eq!(clean("CC\x1b[2J BY\u{202e}"), "CC\\u{1b}[2J BY\\u{202e}");
     }
 }
