@@ -22,6 +22,21 @@ pub const DEFAULT_MAX_METADATA_BYTES: u64 = 256 << 20;
 
 static MAX_METADATA_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_METADATA_BYTES);
 
+/// Default of `--findings-buffer-bytes`: the most bytes of encoded findings the findings writer
+/// holds for units (row groups, batches) that finished before their turn (256 MiB).
+pub const DEFAULT_FINDINGS_BUFFER_BYTES: u64 = 256 << 20;
+
+static FINDINGS_BUFFER_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_FINDINGS_BUFFER_BYTES);
+
+/// Sets the findings writer's budget for the process (`--findings-buffer-bytes`).
+pub fn set_findings_buffer_bytes(bytes: u64) {
+    FINDINGS_BUFFER_BYTES.store(bytes.max(1), Ordering::Relaxed);
+}
+
+pub fn findings_buffer_bytes() -> usize {
+    usize::try_from(FINDINGS_BUFFER_BYTES.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+}
+
 /// Sets the metadata size limit for the process (the CLI's `--max-metadata-bytes`).
 pub fn set_max_metadata_bytes(bytes: u64) {
     MAX_METADATA_BYTES.store(bytes.max(1), Ordering::Relaxed);

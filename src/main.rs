@@ -56,6 +56,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     outputs.extend(args.findings.as_deref().map(|p| ("--findings", p)));
     dpg_audit::output::check_outputs(&inputs, &outputs).map_err(|e| e.to_string())?;
     dpg_audit::limits::set_max_metadata_bytes(args.max_metadata_bytes);
+    dpg_audit::limits::set_findings_buffer_bytes(args.findings_buffer_bytes);
     // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
     let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let opts = dpg_audit::AuditOptions {

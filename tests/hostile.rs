@@ -34,18 +34,20 @@ fn limited(args: &[&str], stdin: Option<&[u8]>) -> Run {
             let _ = pipe.write_all(&bytes);
         });
     }
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(SECONDS) {
-            let _ = child.kill();
+    // Output is collected while the child runs (a full pipe would stall it), on a thread, so
+    // the wall-clock limit can be enforced here.
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(SECONDS)) {
+        Ok(out) => out.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             panic!("dpg-audit {args:?} ran for more than {SECONDS} s");
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
+    };
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "dpg-audit panicked: {stderr}");
     Run {
@@ -437,4 +439,27 @@ fn control_and_bidi_characters_reach_no_output_raw() {
     assert_eq!(run.code, 2);
     assert!(!has_unsafe(&run.stderr), "{:?}", run.stderr);
     assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
+}
+
+// ---- 3b. Findings buffering bounded in bytes -------------------------------------------------
+
+#[test]
+fn a_tiny_findings_buffer_still_writes_every_finding_in_order() {
+    let dir = tempdir();
+    let n = 120_000;
+    let ids: Vec<String> = (0..n).map(|i| format!("item-{i:07}")).collect();
+    let ids = strings(&ids.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>());
+    let lic = strings(&(0..n).map(|i| Some(if i % 3 == 0 { "CC0-1.0" } else { "Proprietary" })).collect::<Vec<_>>());
+    let path = dir.path().join("items.parquet");
+    // Four row groups: later ones finish while the first is still being written.
+    write_parquet(&path, &[batch(vec![("id", ids), ("license", lic)])], parquet::basic::Compression::SNAPPY, n / 4);
+    let one = dir.path().join("one.csv");
+    let run = audit(&[p(&path), "--threads", "1", "--findings", p(&one)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let four = dir.path().join("four.csv");
+    let run = audit(&[p(&path), "--threads", "4", "--findings", p(&four), "--findings-buffer-bytes", "10000"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let a = std::fs::read(&one).expect("one");
+    assert!(a.len() > 1_000_000, "findings for every item: {}", a.len());
+    assert!(a == std::fs::read(&four).expect("four"), "the same file whatever the threads and budget");
 }

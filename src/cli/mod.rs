@@ -94,6 +94,13 @@ pub struct AuditArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_metadata_bytes: u64,
 
+    /// With --findings and several threads: the most bytes of findings held for row groups or
+    /// batches that finished before their turn (see README, Limits). Memory stays flat whatever
+    /// the row-group size.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_FINDINGS_BUFFER_BYTES, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub findings_buffer_bytes: u64,
+
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -108,6 +108,20 @@ pub enum Chunk {
     Parquet(Box<ParquetChunk>),
 }
 
+impl Chunk {
+    /// Bytes it holds (about, for Parquet: its Arrow arrays plus the keys and texts of the
+    /// dictionary-coded columns), for the writer's memory budget.
+    pub fn size(&self) -> usize {
+        match self {
+            Chunk::Bytes(b) => b.len(),
+            Chunk::Parquet(p) => {
+                let arrow: usize = p.arrow.iter().map(|a| a.get_array_memory_size()).sum();
+                arrow + p.kinds.byte_size() + p.manifest.byte_size()
+            }
+        }
+    }
+}
+
 /// A chunk of Parquet findings: the dictionary-coded columns ([`DICT_COLUMNS`]) and Arrow
 /// arrays of the others ([`ARROW_COLUMNS`]), all of `rows` rows.
 #[derive(Debug)]
