@@ -71,8 +71,7 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
         Auditor::new(config, &opts.settings(), manifests.iter().map(|m| m.display.clone()).collect())?;
     // The runner can read the rows again, so ids in order need not be kept (see `summarize_ids`).
     auditor.summarize_ids = true;
-    let read_opts =
-        ReadOptions {
+    let read_opts = ReadOptions {
         overrides: auditor.overrides().clone(),
         batch_size: opts.batch_size.max(1),
         max_line_bytes: opts.max_line_bytes.max(1),
@@ -101,8 +100,7 @@ impl AuditOptions {
 pub fn run_here(opts: &AuditOptions, config: &Config, manifests: &[Manifest]) -> Result<Report> {
     let auditor =
         Auditor::new(config, &opts.settings(), manifests.iter().map(|m| m.display.clone()).collect())?;
-    let read_opts =
-        ReadOptions {
+    let read_opts = ReadOptions {
         overrides: auditor.overrides().clone(),
         batch_size: opts.batch_size.max(1),
         max_line_bytes: opts.max_line_bytes.max(1),

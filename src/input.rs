@@ -71,14 +71,20 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Prepared> {
                 } else {
                     "not a regular file"
                 };
-                return Err(Error::input(path, format!("is {what}, not a file; give a file, a folder, a pipe or -")));
+                return Err(Error::input(
+                    path,
+                    format!("is {what}, not a file; give a file, a folder, a pipe or -"),
+                ));
             }
         }
         let d = match &mut dir {
             Some(d) => d,
-            None => dir.insert(tempfile::Builder::new().prefix("dpg-audit-input").tempdir().map_err(|e| {
-                Error::io_op("creating a temporary folder for standard input", &e)
-            })?),
+            None => dir.insert(
+                tempfile::Builder::new()
+                    .prefix("dpg-audit-input")
+                    .tempdir()
+                    .map_err(|e| Error::io_op("creating a temporary folder for standard input", &e))?,
+            ),
         };
         let name = if stdin {
             "stdin".to_string()
@@ -90,7 +96,8 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Prepared> {
         std::fs::create_dir(&sub).map_err(|e| Error::io(&sub, &e))?;
         let copy = sub.join(name);
         let shown_as = if stdin { PathBuf::from("<stdin>") } else { path.clone() };
-        let source: Box<dyn Read> = if stdin { Box::new(std::io::stdin()) } else { Box::new(open_fifo(path)?) };
+        let source: Box<dyn Read> =
+            if stdin { Box::new(std::io::stdin()) } else { Box::new(open_fifo(path)?) };
         spool(source, &copy).map_err(|e| match e {
             SpoolError::Io(e) => Error::io(&shown_as, &e),
             SpoolError::TooLarge => Error::input(
@@ -121,10 +128,9 @@ fn open_fifo(path: &Path) -> Result<std::fs::File> {
     match rx.recv_timeout(FIFO_OPEN_WAIT) {
         Ok(Ok(f)) => Ok(f),
         Ok(Err(e)) => Err(Error::io(path, &e)),
-        Err(_) => Err(Error::input(
-            path,
-            format!("a FIFO with no writer after {} s", FIFO_OPEN_WAIT.as_secs()),
-        )),
+        Err(_) => {
+            Err(Error::input(path, format!("a FIFO with no writer after {} s", FIFO_OPEN_WAIT.as_secs())))
+        }
     }
 }
 

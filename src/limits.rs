@@ -160,7 +160,9 @@ pub fn check_xml_entities(path: &Path, bytes: &[u8]) -> Result<()> {
         let value = match rest.chars().next() {
             Some(q @ ('"' | '\'')) => {
                 let body = &rest[1..];
-                let end = body.find(q).ok_or_else(|| Error::input(path, "XML DTD: an entity value is never closed"))?;
+                let end = body
+                    .find(q)
+                    .ok_or_else(|| Error::input(path, "XML DTD: an entity value is never closed"))?;
                 let v = body[..end].to_string();
                 rest = &body[end..];
                 v

@@ -145,7 +145,8 @@ fn open_batch_outputs(
     let mut out: BatchOutputs = vec![(batch_format(format)?, Box::new(stdout))];
     for (f, path) in outputs {
         let f = batch_format(*f)?;
-        let (s, file) = dpg_audit::output::Staged::create(path).map_err(|e| dpg_audit::Error::io(path, &e))?;
+        let (s, file) =
+            dpg_audit::output::Staged::create(path).map_err(|e| dpg_audit::Error::io(path, &e))?;
         staged.push(s);
         out.push((f, Box::new(std::io::BufWriter::new(file))));
     }

@@ -34,9 +34,9 @@ impl Staged {
     /// Creates the temporary file (never an existing one: `create_new`) beside `dest` and opens
     /// it for writing.
     pub fn create(dest: &Path) -> std::io::Result<(Staged, File)> {
-        let name = dest.file_name().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
-        })?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"))?;
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -44,11 +44,8 @@ impl Staged {
         let mut attempt = 0;
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let tmp = dir.join(format!(
-                ".{}.dpg-audit-{}-{n}.tmp",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
+            let tmp =
+                dir.join(format!(".{}.dpg-audit-{}-{n}.tmp", name.to_string_lossy(), std::process::id()));
             // Registered before it exists: a signal between creation and registration would
             // otherwise leave it behind. Removing a path that was never created is harmless,
             // and no other process can own this name (it holds our pid).

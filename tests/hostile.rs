@@ -118,7 +118,11 @@ fn a_failed_run_leaves_no_findings_file_and_keeps_an_older_one() {
     std::fs::write(&findings, "mine").expect("write");
     let run = audit(&[p(&bad), "--findings", p(&findings)]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(&findings).expect("kept"), "mine", "never deleted what it did not create");
+    assert_eq!(
+        std::fs::read_to_string(&findings).expect("kept"),
+        "mine",
+        "never deleted what it did not create"
+    );
     assert_eq!(files_in(&out), vec!["findings.csv".to_string()]);
 }
 
@@ -182,7 +186,9 @@ fn an_ndjson_key_first_seen_late_is_still_read() {
     let dir = tempdir();
     let mut text = String::new();
     for i in 0..100_000 {
-        text.push_str(&format!("{{\"id\":\"i{i}\",\"license\":\"CC-BY-4.0\",\"url\":\"https://e.org/{i}\"}}\n"));
+        text.push_str(&format!(
+            "{{\"id\":\"i{i}\",\"license\":\"CC-BY-4.0\",\"url\":\"https://e.org/{i}\"}}\n"
+        ));
     }
     text.push_str(
         "{\"id\":\"late\",\"license\":\"CC-BY-4.0\",\"url\":\"https://e.org/late\",\"access\":\"available to residents of France only\"}\n",
@@ -246,7 +252,8 @@ fn a_huge_csv_field_is_an_error_naming_the_limit_not_memory() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("items.csv") && run.stderr.contains("--max-line-bytes"), "{}", run.stderr);
     // The option moves the limit.
-    let small = write(dir.path(), "small.csv", format!("id,license,url\na,{},https://e.org/a\n", "y".repeat(5000)));
+    let small =
+        write(dir.path(), "small.csv", format!("id,license,url\na,{},https://e.org/a\n", "y".repeat(5000)));
     let run = audit(&[p(&small), "--max-line-bytes", "1000"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
@@ -257,7 +264,8 @@ fn an_endless_ndjson_line_is_a_row_finding_and_the_rest_is_read() {
     let path = dir.path().join("items.ndjson");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-        f.write_all(b"{\"id\":\"a\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/a\"}\n{\"id\":\"").expect("w");
+        f.write_all(b"{\"id\":\"a\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/a\"}\n{\"id\":\"")
+            .expect("w");
         let chunk = vec![b'x'; 1 << 20];
         for _ in 0..80 {
             f.write_all(&chunk).expect("w");
@@ -282,7 +290,9 @@ fn assert_refused(run: &Run, file: &str, words: &[&str]) {
 #[test]
 fn rdf_xml_entity_expansion_is_refused() {
     let dir = tempdir();
-    let mut doc = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY l0 \"lollollollollollollollollollol\">\n");
+    let mut doc = String::from(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY l0 \"lollollollollollollollollollol\">\n",
+    );
     for i in 1..12 {
         doc.push_str(&format!("<!ENTITY l{i} \"{}\">\n", format!("&l{};", i - 1).repeat(10)));
     }
@@ -311,7 +321,8 @@ fn deep_json_ld_and_yaml_flow_nesting_are_refused_before_parsing() {
 #[test]
 fn a_metadata_file_over_the_size_limit_is_refused_naming_it() {
     let dir = tempdir();
-    let json = serde_json::json!({"@context": "https://w3id.org/croissant/", "name": "x", "pad": "p".repeat(5000)});
+    let json =
+        serde_json::json!({"@context": "https://w3id.org/croissant/", "name": "x", "pad": "p".repeat(5000)});
     let path = write(dir.path(), "croissant.json", json.to_string());
     let run = audit(&[p(&path), "--max-metadata-bytes", "1000"]);
     assert_refused(&run, "croissant.json", &["--max-metadata-bytes"]);
@@ -325,10 +336,24 @@ fn a_metadata_file_over_the_size_limit_is_refused_naming_it() {
 fn a_panic_inside_the_parquet_crate_is_one_line_naming_the_file() {
     dpg_audit::guard::install_quiet_hook();
     let dir = tempdir();
-    let ids = strings(&(0..300).map(|i| format!("i{i}")).collect::<Vec<_>>().iter().map(|s| Some(s.as_str())).collect::<Vec<_>>());
-    let lic = strings(&(0..300).map(|i| Some(if i % 2 == 0 { "CC-BY-4.0" } else { "CC0-1.0" })).collect::<Vec<_>>());
+    let ids = strings(
+        &(0..300)
+            .map(|i| format!("i{i}"))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|s| Some(s.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let lic = strings(
+        &(0..300).map(|i| Some(if i % 2 == 0 { "CC-BY-4.0" } else { "CC0-1.0" })).collect::<Vec<_>>(),
+    );
     let good = dir.path().join("good.parquet");
-    write_parquet(&good, &[batch(vec![("id", ids), ("license", lic)])], parquet::basic::Compression::UNCOMPRESSED, 1024);
+    write_parquet(
+        &good,
+        &[batch(vec![("id", ids), ("license", lic)])],
+        parquet::basic::Compression::UNCOMPRESSED,
+        1024,
+    );
     let base = std::fs::read(&good).expect("read");
     let path = dir.path().join("bad.parquet");
     let opts = dpg_audit::manifest::ReadOptions {
@@ -381,7 +406,8 @@ fn lz4_feather_files_are_read() {
     let options = arrow_ipc::writer::IpcWriteOptions::default()
         .try_with_compression(Some(arrow_ipc::CompressionType::LZ4_FRAME))
         .expect("lz4");
-    let mut w = arrow_ipc::writer::FileWriter::try_new_with_options(file, &b.schema(), options).expect("writer");
+    let mut w =
+        arrow_ipc::writer::FileWriter::try_new_with_options(file, &b.schema(), options).expect("writer");
     w.write(&b).expect("write");
     w.finish().expect("finish");
     let run = audit(&[p(&path)]);
@@ -407,7 +433,9 @@ fn control_and_bidi_characters_reach_no_output_raw() {
         "id,license,url,access\n{evil_id},Proprietary \u{9b}31m,https://e.org/a,only for \u{1b}[2Jmembers\n"
     );
     let path = write(dir.path(), "items.csv", csv);
-    for format in ["terminal", "json", "ndjson", "sarif", "github", "junit", "html", "markdown", "dpg-submission"] {
+    for format in
+        ["terminal", "json", "ndjson", "sarif", "github", "junit", "html", "markdown", "dpg-submission"]
+    {
         let run = limited(&["audit", "--quiet", "--format", format, p(&path)], None);
         assert!(run.code == 1, "{format}: {}", run.stderr);
         assert!(!has_unsafe(&run.stdout), "{format} shows raw control text: {:?}", run.stdout);
@@ -449,15 +477,23 @@ fn a_tiny_findings_buffer_still_writes_every_finding_in_order() {
     let n = 120_000;
     let ids: Vec<String> = (0..n).map(|i| format!("item-{i:07}")).collect();
     let ids = strings(&ids.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>());
-    let lic = strings(&(0..n).map(|i| Some(if i % 3 == 0 { "CC0-1.0" } else { "Proprietary" })).collect::<Vec<_>>());
+    let lic = strings(
+        &(0..n).map(|i| Some(if i % 3 == 0 { "CC0-1.0" } else { "Proprietary" })).collect::<Vec<_>>(),
+    );
     let path = dir.path().join("items.parquet");
     // Four row groups: later ones finish while the first is still being written.
-    write_parquet(&path, &[batch(vec![("id", ids), ("license", lic)])], parquet::basic::Compression::SNAPPY, n / 4);
+    write_parquet(
+        &path,
+        &[batch(vec![("id", ids), ("license", lic)])],
+        parquet::basic::Compression::SNAPPY,
+        n / 4,
+    );
     let one = dir.path().join("one.csv");
     let run = audit(&[p(&path), "--threads", "1", "--findings", p(&one)]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let four = dir.path().join("four.csv");
-    let run = audit(&[p(&path), "--threads", "4", "--findings", p(&four), "--findings-buffer-bytes", "10000"]);
+    let run =
+        audit(&[p(&path), "--threads", "4", "--findings", p(&four), "--findings-buffer-bytes", "10000"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let a = std::fs::read(&one).expect("one");
     assert!(a.len() > 1_000_000, "findings for every item: {}", a.len());

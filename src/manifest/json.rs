@@ -107,7 +107,10 @@ pub fn read_ndjson(
 }
 
 fn too_many_keys(path: &std::path::Path) -> Error {
-    Error::input(path, format!("more than {MAX_KEYS} distinct keys; a manifest's objects share a few columns"))
+    Error::input(
+        path,
+        format!("more than {MAX_KEYS} distinct keys; a manifest's objects share a few columns"),
+    )
 }
 
 /// What [`read_line`] found.

@@ -154,7 +154,9 @@ impl RowGroupTask {
                 return Err(self.error(&"the decoder returned an empty batch (no progress)"));
             }
             if next_row - self.first_row + rows > self.rows {
-                return Err(self.error(&format!("it holds more rows than the {} its footer claims", self.rows)));
+                return Err(
+                    self.error(&format!("it holds more rows than the {} its footer claims", self.rows))
+                );
             }
             let batch = rename_to_fields(&self.path, &batch, &self.fields)?;
             each(ItemBatch {

@@ -85,8 +85,7 @@ impl<const N: usize> DictChunk<N> {
 
     /// Bytes held (keys, spans and texts), for the findings writer's memory budget.
     pub fn byte_size(&self) -> usize {
-        self.keys.len() * 4
-            + self.texts.iter().map(|t| t.spans.len() * 16 + t.bytes.len()).sum::<usize>()
+        self.keys.len() * 4 + self.texts.iter().map(|t| t.spans.len() * 16 + t.bytes.len()).sum::<usize>()
     }
 }
 

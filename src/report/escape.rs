@@ -87,7 +87,11 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_array(w)
     }
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         self.0.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -99,7 +103,11 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_object(w)
     }
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         self.0.begin_object_key(w, first)
     }
     fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -114,8 +122,12 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
 }
 
 /// Writes `value` as compact JSON with [`JsonEscaping`].
-pub fn json_to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> serde_json::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(serde_json::ser::CompactFormatter));
+pub fn json_to_writer<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser =
+        serde_json::Serializer::with_formatter(out, JsonEscaping(serde_json::ser::CompactFormatter));
     value.serialize(&mut ser)
 }
 
@@ -319,7 +331,14 @@ mod tests {
     #[test]
     fn unsafe_characters_are_shown_escaped_everywhere() {
         let evil = "MIT\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}gnp.exe\u{7f}";
-        for out in [visible(evil).into_owned(), html(evil).into_owned(), xml(evil), xml_text(evil), markdown(evil), github_message(evil)] {
+        for out in [
+            visible(evil).into_owned(),
+            html(evil).into_owned(),
+            xml(evil),
+            xml_text(evil),
+            markdown(evil),
+            github_message(evil),
+        ] {
             assert!(!out.chars().any(is_unsafe), "{out:?}");
             assert!(out.contains("u{202e}") && out.contains("u{1b}"), "{out:?}");
         }
