@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-/// How long opening a named FIFO may wait for a writer before the run gives up (an open of a
-/// FIFO blocks until the other end is opened).
-pub const FIFO_OPEN_WAIT: Duration = Duration::from_secs(30);
+/// How long opening a named FIFO given as an input may wait for a writer before the run gives
+/// up (an open of a FIFO blocks until the other end is opened).
+pub const FIFO_OPEN_WAIT: Duration = Duration::from_secs(10);
 
 /// The most bytes copied from standard input or a pipe (64 GiB): an endless producer (`yes |`)
 /// ends the run with an error naming the limit rather than filling the disk.

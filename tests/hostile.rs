@@ -499,3 +499,61 @@ fn a_tiny_findings_buffer_still_writes_every_finding_in_order() {
     assert!(a.len() > 1_000_000, "findings for every item: {}", a.len());
     assert!(a == std::fs::read(&four).expect("four"), "the same file whatever the threads and budget");
 }
+
+#[test]
+fn a_named_fifo_is_read_whole_and_one_without_a_writer_gives_up() {
+    let dir = tempdir();
+    let fifo = dir.path().join("items.csv");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new().write(true).open(writer_path).expect("open fifo");
+        f.write_all(MANIFEST.as_bytes()).expect("write fifo");
+    });
+    let run = audit(&[p(&fifo)]);
+    writer.join().expect("writer");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["items"], 2);
+    // No writer: an error after the wait, naming the FIFO.
+    let start = Instant::now();
+    let run = audit(&[p(&fifo)]);
+    assert_refused(&run, "items.csv", &["FIFO"]);
+    assert!(start.elapsed() < Duration::from_secs(30));
+    // In a folder: never opened.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).expect("mkdir");
+    assert!(Command::new("mkfifo").arg(folder.join("more.csv")).status().expect("mkfifo").success());
+    write(&folder, "a.csv", MANIFEST);
+    let run = audit(&[p(&folder)]);
+    assert_refused(&run, "more.csv", &["not a regular file"]);
+}
+
+#[test]
+fn two_runs_writing_one_findings_path_never_interleave() {
+    let dir = tempdir();
+    let mut csv = String::from("id,license,url\n");
+    for i in 0..50_000 {
+        csv.push_str(&format!("i{i},Proprietary,https://e.org/{i}\n"));
+    }
+    let input = write(dir.path(), "items.csv", csv);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let findings = out.join("findings.ndjson");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_dpg-audit"))
+            .args(["audit", "--quiet", "--format", "json", p(&input), "--findings", p(&findings)])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert_eq!(a.wait().expect("a").code(), Some(1));
+    assert_eq!(b.wait().expect("b").code(), Some(1));
+    assert_eq!(files_in(&out), vec!["findings.ndjson".to_string()]);
+    let text = std::fs::read_to_string(&findings).expect("findings");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 50_000, "one whole run's findings");
+    for line in lines {
+        serde_json::from_str::<serde_json::Value>(line).expect("every line whole");
+    }
+}

@@ -168,6 +168,9 @@ fn extension_format(path: &Path) -> Option<Format> {
 /// misnamed `.parquet` is reported as what it is instead of failing deep in a decoder.
 pub fn detect_format(path: &Path) -> Result<Format> {
     let mut head = [0u8; 8];
+    // Opening a FIFO blocks until a writer comes, reading a device may never end: only regular
+    // files are opened here (an explicit pipe or `-` was copied to one, see crate::input).
+    refuse_special(path)?;
     let n = {
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -197,6 +200,15 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         (None, Some(content)) => Ok(content),
         (None, None) => Ok(Format::Csv { delimiter: None }),
     }
+}
+
+/// An input error for anything but a regular file or a folder (a FIFO, a device, a socket).
+pub fn refuse_special(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    if meta.is_file() || meta.is_dir() {
+        return Ok(());
+    }
+    Err(Error::input(path, "not a regular file (a FIFO, device or socket); not opened"))
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {

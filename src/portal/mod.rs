@@ -473,6 +473,8 @@ pub fn detect_json(obj: &JsonObject) -> Option<InputFormat> {
 
 fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
     use std::io::Read;
+    // A FIFO found in a folder would block the open forever.
+    crate::manifest::refuse_special(path)?;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
     let mut buf = Vec::with_capacity(n.min(1 << 16));
     file.take(n as u64).read_to_end(&mut buf).map_err(|e| Error::io(path, &e))?;
