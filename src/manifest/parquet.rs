@@ -39,8 +39,10 @@ pub fn read(
 ) -> Result<()> {
     let path = &manifest.path;
     let file = File::open(path).map_err(|e| Error::io(path, &e))?;
-    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))?;
+    let meta = crate::guard::watched(path, "the Parquet footer reader", || {
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))
+    })?;
     let schema = meta.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let map = ColumnMap::resolve(path, &names, &opts.overrides)?;
@@ -132,7 +134,7 @@ fn check_type(manifest: &Manifest, field: Field, name: &str, arrow_field: &Arrow
 impl RowGroupTask {
     /// Decodes the row group batch by batch, handing each to `each`.
     pub fn read(&self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
-        crate::guard::decode(&self.path, "the Parquet decoder", || self.decode(batch_size, each))
+        crate::guard::watched(&self.path, "the Parquet decoder", || self.decode(batch_size, each))
     }
 
     /// Rows are numbered from what is decoded, checked against the footer's claim: a group that
@@ -153,6 +155,7 @@ impl RowGroupTask {
             if rows == 0 {
                 return Err(self.error(&"the decoder returned an empty batch (no progress)"));
             }
+            crate::guard::progress();
             if next_row - self.first_row + rows > self.rows {
                 return Err(
                     self.error(&format!("it holds more rows than the {} its footer claims", self.rows))
