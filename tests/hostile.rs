@@ -557,3 +557,20 @@ fn two_runs_writing_one_findings_path_never_interleave() {
         serde_json::from_str::<serde_json::Value>(line).expect("every line whole");
     }
 }
+
+#[test]
+fn an_overlong_ckan_dump_line_is_a_failed_dataset_and_the_rest_is_read() {
+    let dir = tempdir();
+    let pkg = |name: &str, pad: usize| {
+        serde_json::json!({"name": name, "license_id": "cc-by", "notes": "p".repeat(pad),
+            "resources": [{"url": format!("https://e.org/{name}"), "format": "CSV"}]})
+        .to_string()
+    };
+    let dump = format!("{}\n{}\n{}\n", pkg("a", 10), pkg("b", 50_000), pkg("c", 10));
+    let path = write(dir.path(), "dump.jsonl", dump);
+    let run = audit(&[p(&path), "--max-metadata-bytes", "10000"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["datasets"], 3, "{report}");
+    assert_eq!(report["summary"]["unreadable"], 1, "{report}");
+}

@@ -322,7 +322,7 @@ impl ArrayState<'_> {
     /// Takes one element; returns false to stop reading.
     fn element(&mut self, value: Value) -> bool {
         if self.rows.is_none() {
-            let Value::Object(obj) = &value else {
+            let Value::Object(_) = &value else {
                 self.error = Some(Error::input(
                     &self.manifest.path,
                     format!(
@@ -332,7 +332,7 @@ impl ArrayState<'_> {
                 ));
                 return false;
             };
-            let _ = obj;
+            // The columns are every element's keys (first pass), not this element's alone.
             match ColumnMap::resolve(&self.manifest.path, &self.keys, &self.opts.overrides) {
                 Ok(map) => self.rows = Some(RowWriter::new(self.idx, &map, self.opts.batch_size)),
                 Err(e) => {
