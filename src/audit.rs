@@ -36,6 +36,8 @@ pub struct AuditOptions {
     pub findings: Option<PathBuf>,
     /// `--sheet NAME`: the one sheet of a spreadsheet manifest to read (default: every sheet).
     pub sheet: Option<String>,
+    /// `--max-line-bytes`: the longest NDJSON line or CSV record read.
+    pub max_line_bytes: usize,
 }
 
 impl Default for AuditOptions {
@@ -52,6 +54,7 @@ impl Default for AuditOptions {
             progress: false,
             findings: None,
             sheet: None,
+            max_line_bytes: manifest::DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -74,19 +77,16 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
         Auditor::new(config, &opts.settings(), manifests.iter().map(|m| m.display.clone()).collect())?;
     // The runner can read the rows again, so ids in order need not be kept (see `summarize_ids`).
     auditor.summarize_ids = true;
-    let read_opts =
-        ReadOptions { overrides: auditor.overrides().clone(), batch_size: opts.batch_size.max(1) };
+    let read_opts = ReadOptions {
+        overrides: auditor.overrides().clone(),
+        batch_size: opts.batch_size.max(1),
+        max_line_bytes: opts.max_line_bytes.max(1),
+    };
     // Created before reading, so a bad --findings path fails before any work is done.
     let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
-    let result =
-        crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file);
-    if result.is_err()
-        && let Some(path) = &opts.findings
-    {
-        // A findings file cut short would look complete; remove it.
-        let _ = std::fs::remove_file(path);
-    }
-    result
+    // A run that fails drops the findings file uncommitted: its temporary file goes, and
+    // whatever was at the final path before stays as it was.
+    crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file)
 }
 
 impl AuditOptions {
@@ -106,8 +106,11 @@ impl AuditOptions {
 pub fn run_here(opts: &AuditOptions, config: &Config, manifests: &[Manifest]) -> Result<Report> {
     let auditor =
         Auditor::new(config, &opts.settings(), manifests.iter().map(|m| m.display.clone()).collect())?;
-    let read_opts =
-        ReadOptions { overrides: auditor.overrides().clone(), batch_size: opts.batch_size.max(1) };
+    let read_opts = ReadOptions {
+        overrides: auditor.overrides().clone(),
+        batch_size: opts.batch_size.max(1),
+        max_line_bytes: opts.max_line_bytes.max(1),
+    };
     let mut partial = auditor.partial();
     for (i, m) in manifests.iter().enumerate() {
         let mut result = Ok(());

@@ -68,8 +68,9 @@ impl Error {
         Error::Usage(message.into())
     }
 
+    /// (A temporary copy of standard input or a pipe is named as the user named the input.)
     pub fn input(path: &Path, message: impl Into<String>) -> Self {
-        Error::Input { path: path.to_path_buf(), message: message.into() }
+        Error::Input { path: crate::input::shown(path), message: message.into() }
     }
 
     pub fn config(path: &Path, message: impl Into<String>) -> Self {
@@ -88,7 +89,7 @@ impl Error {
             _ => err.to_string(),
         };
         Error::Io {
-            path: Some(path.to_path_buf()),
+            path: Some(crate::input::shown(path)),
             message,
             source: std::io::Error::new(err.kind(), err.to_string()),
         }

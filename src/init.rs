@@ -112,7 +112,11 @@ pub fn config_for(input: &Path) -> Result<String> {
         }
     } else {
         let manifests = manifest::expand_inputs(&[input.to_path_buf()])?;
-        let opts = ReadOptions { overrides: BTreeMap::new(), batch_size: 8192 };
+        let opts = ReadOptions {
+            overrides: BTreeMap::new(),
+            batch_size: 8192,
+            max_line_bytes: crate::manifest::DEFAULT_MAX_LINE_BYTES,
+        };
         for (idx, m) in manifests.iter().enumerate() {
             let names = manifest::column_names(m)?;
             let map = ColumnMap::resolve(&m.path, &names, &BTreeMap::new());

@@ -16,6 +16,8 @@ use dpg_audit::report::{self, Verdict};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    remove_outputs_on_signal();
+    dpg_audit::guard::install_quiet_hook();
     let outcome = match cli.command {
         Command::Audit(args) => audit(args),
         Command::Normalize(args) => normalize(args),
@@ -32,15 +34,40 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("dpg-audit: error: {message}");
+            // Messages quote file content (CSV header names, values): shown escaped.
+            eprintln!("dpg-audit: error: {}", report::escape::visible_lines(&message));
             ExitCode::from(2)
         }
     }
 }
 
+/// SIGINT/SIGTERM: the temporary files of outputs not yet complete are removed (nothing else is
+/// touched), then the process ends as the signal would have ended it (128 + its number).
+fn remove_outputs_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    let _ = std::thread::Builder::new().name("dpg-audit-signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            dpg_audit::output::remove_staged();
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 fn audit(args: AuditArgs) -> Result<ExitCode, String> {
+    // Outputs that are inputs (or each other) are refused before anything is opened for writing.
+    let mut inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
+    inputs.extend(args.config.as_deref());
+    let mut outputs: Vec<(&str, &std::path::Path)> =
+        args.outputs.iter().map(|(_, p)| ("--output", p.as_path())).collect();
+    outputs.extend(args.findings.as_deref().map(|p| ("--findings", p)));
+    dpg_audit::output::check_outputs(&inputs, &outputs).map_err(|e| e.to_string())?;
+    dpg_audit::limits::set_max_metadata_bytes(args.max_metadata_bytes);
+    dpg_audit::limits::set_findings_buffer_bytes(args.findings_buffer_bytes);
+    // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
+    let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let opts = dpg_audit::AuditOptions {
-        paths: args.paths,
+        paths: prepared.paths.clone(),
         config: args.config,
         columns: args.columns,
         dpg_type: args.dpg_type,
@@ -51,13 +78,20 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         progress: !args.quiet,
         findings: args.findings,
         sheet: args.sheet,
+        max_line_bytes: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
     };
     // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
     // reports as its datasets are done, to the outputs opened here once it is known to be one.
     let (format, outputs) = (args.format, &args.outputs);
-    let mut open = |datasets: usize| open_batch_outputs(format, outputs, datasets);
+    // A batch's files are written to temporary files, moved into place when the batch is done.
+    let mut staged = Vec::new();
+    let mut open = |datasets: usize| open_batch_outputs(format, outputs, datasets, &mut staged);
     let outcome =
         dpg_audit::portal::batch::run(&opts, args.input_format, &mut open).map_err(|e| e.to_string())?;
+    for s in staged {
+        let dest = s.dest().to_path_buf();
+        s.commit().map_err(|e| format!("{}: cannot write the report: {e}", dest.display()))?;
+    }
     let report = match outcome {
         None => dpg_audit::run(&opts).map_err(|e| e.to_string())?,
         Some(Outcome::Single(report)) => *report,
@@ -93,12 +127,9 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Writes one report file; never in colour.
+/// Writes one report file (in place only once whole); never in colour.
 fn write_file(format: Format, report: &report::Report, path: &std::path::Path) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut out = std::io::BufWriter::new(file);
-    report::render(format, report, &mut out, false)?;
-    out.flush()
+    dpg_audit::output::write_file(path, |out| report::render(format, report, out, false))
 }
 
 /// Where a portal batch is written: stdout in `format` and each `--output` file. A format a batch
@@ -107,6 +138,7 @@ fn open_batch_outputs(
     format: Format,
     outputs: &[(Format, std::path::PathBuf)],
     files: usize,
+    staged: &mut Vec<dpg_audit::output::Staged>,
 ) -> dpg_audit::Result<BatchOutputs> {
     let batch_format = |format: Format| match format {
         Format::Terminal => Ok(BatchFormat::Terminal),
@@ -123,7 +155,9 @@ fn open_batch_outputs(
     let mut out: BatchOutputs = vec![(batch_format(format)?, Box::new(stdout))];
     for (f, path) in outputs {
         let f = batch_format(*f)?;
-        let file = std::fs::File::create(path).map_err(|e| dpg_audit::Error::io(path, &e))?;
+        let (s, file) =
+            dpg_audit::output::Staged::create(path).map_err(|e| dpg_audit::Error::io(path, &e))?;
+        staged.push(s);
         out.push((f, Box::new(std::io::BufWriter::new(file))));
     }
     Ok(out)

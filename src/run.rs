@@ -34,6 +34,42 @@ use std::path::Path;
 /// that backlog (and with it memory) whatever the scheduling.
 const WRITE_WINDOW_PER_THREAD: u64 = 4;
 
+// The findings writer's budget (`crate::limits::findings_buffer_bytes`, 256 MiB by default):
+// the most bytes of encoded findings it holds for units that finished ahead of their turn.
+// Units are row groups of any size, so a window counted in units alone would let memory grow
+// with row-group size x threads; past the budget, workers on later units wait (the worker of
+// the unit being written never does, so the run always moves).
+
+/// The findings writer's backlog, for workers to wait on: the unit being written, the bytes held
+/// for later units, and whether the writer stopped.
+#[derive(Debug, Default)]
+struct Held {
+    state: Mutex<(u64, usize, bool)>,
+    changed: Condvar,
+}
+
+impl Held {
+    fn update(&self, f: impl FnOnce(&mut (u64, usize, bool))) {
+        if let Ok(mut s) = self.state.lock() {
+            f(&mut s);
+        }
+        self.changed.notify_all();
+    }
+
+    /// Blocks a worker about to hand over `size` bytes for unit `seq` while the backlog is over
+    /// budget and `seq` is not the unit being written.
+    fn wait_room(&self, seq: u64, size: usize) {
+        let budget = crate::limits::findings_buffer_bytes();
+        let Ok(mut s) = self.state.lock() else { return };
+        while !s.2 && seq != s.0 && s.1 > 0 && s.1 + size > budget {
+            match self.changed.wait_timeout(s, std::time::Duration::from_millis(50)) {
+                Ok((next, _)) => s = next,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
 /// A pool of `threads` workers (0: one per core).
 pub fn pool(threads: usize, name: &'static str) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
@@ -187,10 +223,11 @@ enum Out {
 }
 
 /// A worker's chunks, on their way to the writer thread.
-struct ToWriter(SyncSender<Out>);
+struct ToWriter(SyncSender<Out>, std::sync::Arc<Held>);
 
 impl ChunkSink for ToWriter {
     fn chunk(&mut self, seq: u64, chunk: Chunk, rows: usize) -> Result<()> {
+        self.1.wait_room(seq, chunk.size());
         self.0.send(Out::Chunk(seq, chunk, rows)).map_err(|_| Error::internal("the findings writer stopped"))
     }
     fn done(&mut self, seq: u64) -> Result<()> {
@@ -223,6 +260,7 @@ fn scan(
     let streaming = findings_file.is_some();
     let (out_tx, out_rx) = sync_channel::<Out>(threads * 2);
     let gate = WriteGate::default();
+    let held = std::sync::Arc::new(Held::default());
     let window = WRITE_WINDOW_PER_THREAD * threads as u64;
     let abort = AtomicBool::new(false);
     let progress = Progress::new(progress);
@@ -239,7 +277,8 @@ fn scan(
     let read_result = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let Some(file) = findings_file else { return Ok(None) };
-            let result = write_in_order(file, out_rx, &gate);
+            let result = write_in_order(file, out_rx, &gate, &held);
+            held.update(|s| s.2 = true);
             if result.is_err() {
                 abort.store(true, Ordering::Relaxed);
             }
@@ -276,7 +315,7 @@ fn scan(
                     if let Some(format) = format {
                         let sink: Box<dyn ChunkSink> = match direct.lock().ok().and_then(|mut d| d.take()) {
                             Some(file) => Box::new(file),
-                            None => Box::new(ToWriter(out_tx.clone())),
+                            None => Box::new(ToWriter(out_tx.clone(), held.clone())),
                         };
                         partial.rec.out = Some(Output { sink, seq: 0, encoder: Encoder::new(format) });
                     }
@@ -522,26 +561,38 @@ fn wait_for_writer(gate: &WriteGate, seq: u64, window: u64, abort: &AtomicBool) 
 
 /// The findings writer: writes the findings of unit `next` as they come, and holds those of later
 /// units (already finished by other workers) until their turn.
-fn write_in_order(mut file: FindingsFile, rx: Receiver<Out>, gate: &WriteGate) -> Result<FindingsFile> {
+fn write_in_order(
+    mut file: FindingsFile,
+    rx: Receiver<Out>,
+    gate: &WriteGate,
+    held: &Held,
+) -> Result<FindingsFile> {
     let mut pending: BTreeMap<u64, (Vec<(Chunk, usize)>, bool)> = BTreeMap::new();
     let mut next = 0u64;
     for msg in rx {
         match msg {
             Out::Chunk(seq, chunk, rows) if seq == next => file.append(chunk, rows)?,
-            Out::Chunk(seq, chunk, rows) => pending.entry(seq).or_default().0.push((chunk, rows)),
+            Out::Chunk(seq, chunk, rows) => {
+                let size = chunk.size();
+                held.update(|s| s.1 += size);
+                pending.entry(seq).or_default().0.push((chunk, rows));
+            }
             Out::Done(seq) => pending.entry(seq).or_default().1 = true,
         }
         // Move on while the current unit is done; a unit that becomes current writes what it
         // had waiting.
         while let Some((chunks, done)) = pending.get_mut(&next) {
             for (chunk, rows) in chunks.drain(..) {
+                let size = chunk.size();
                 file.append(chunk, rows)?;
+                held.update(|s| s.1 = s.1.saturating_sub(size));
             }
             if !*done {
                 break;
             }
             pending.remove(&next);
             next += 1;
+            held.update(|s| s.0 = next);
             if let Ok(mut w) = gate.written.lock() {
                 *w = next;
             }

@@ -112,6 +112,25 @@ pub struct AuditArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 
+    /// The longest NDJSON line or CSV record read, in bytes (see README, Limits): a longer
+    /// NDJSON line is a row finding, a longer CSV record an input error naming its line.
+    #[arg(long, default_value_t = crate::manifest::DEFAULT_MAX_LINE_BYTES as u64, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_bytes: u64,
+
+    /// The largest portal metadata file read whole into memory, in bytes (see README, Limits);
+    /// a larger one is an input error naming the limit. CKAN dumps stream and are not bound.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_METADATA_BYTES, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_metadata_bytes: u64,
+
+    /// With --findings and several threads: the most bytes of findings held for row groups or
+    /// batches that finished before their turn (see README, Limits). Memory stays flat whatever
+    /// the row-group size.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_FINDINGS_BUFFER_BYTES, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub findings_buffer_bytes: u64,
+
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -25,12 +25,14 @@ pub fn read(
         Some(d) => d,
         None => sniff_delimiter(input.fill_buf().map_err(|e| Error::io(path, &e))?),
     };
+    let used = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let guarded = Guarded { inner: input, used: used.clone(), max: opts.max_line_bytes };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(guarded);
 
     let header = reader.byte_headers().map_err(|e| csv_error(manifest, &e))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
@@ -44,6 +46,7 @@ pub fn read(
     let width = header.len();
     let mut record = csv::ByteRecord::new();
     loop {
+        used.set(0);
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -51,6 +54,14 @@ pub fn read(
                 // The csv parser only fails on I/O; its error carries the position.
                 return Err(csv_error(manifest, &e));
             }
+        }
+        // The reader's guard counts whole reads; this catches a long record inside one.
+        if record.as_slice().len() > opts.max_line_bytes {
+            let line = record.position().map_or(0, |p| p.line());
+            return Err(Error::input(
+                path,
+                format!("line {line}: a record longer than {} bytes (--max-line-bytes)", opts.max_line_bytes),
+            ));
         }
         if record.len() == 1 && record[0].is_empty() && width > 1 {
             // A blank line: not an item.
@@ -96,6 +107,29 @@ pub fn read(
         sink(Unit::Batch(batch));
     }
     Ok(())
+}
+
+/// The file as the CSV parser reads it, refusing to hand over more than `max` bytes for one
+/// record (the count restarts at each record): the parser grows a record to any size, so an
+/// endless line or a huge field would otherwise take memory without limit.
+struct Guarded<R> {
+    inner: R,
+    used: std::rc::Rc<std::cell::Cell<usize>>,
+    max: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for Guarded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.used.get() > self.max {
+            return Err(std::io::Error::other(format!(
+                "a record longer than {} bytes (--max-line-bytes)",
+                self.max
+            )));
+        }
+        let n = self.inner.read(buf)?;
+        self.used.set(self.used.get() + n);
+        Ok(n)
+    }
 }
 
 fn csv_error(manifest: &Manifest, err: &csv::Error) -> Error {

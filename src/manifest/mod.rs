@@ -160,7 +160,7 @@ fn expand_files(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
                 out.push(Manifest::file(file, display));
             }
         } else {
-            out.push(Manifest::file(path.clone(), path.display().to_string()));
+            out.push(Manifest::file(path.clone(), crate::input::shown(path).display().to_string()));
         }
     }
     Ok(out)
@@ -200,7 +200,11 @@ pub fn has_license_column(path: &Path) -> bool {
         return false;
     }
     let m = Manifest::file(path.to_path_buf(), path.display().to_string());
-    let opts = ReadOptions { overrides: std::collections::BTreeMap::new(), batch_size: 64 };
+    let opts = ReadOptions {
+        overrides: std::collections::BTreeMap::new(),
+        batch_size: 64,
+        max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+    };
     read(0, &m, &opts, &mut |_| false).is_ok()
 }
 
@@ -222,6 +226,9 @@ fn extension_format(path: &Path) -> Option<Format> {
 /// misnamed `.parquet` is reported as what it is instead of failing deep in a decoder.
 pub fn detect_format(path: &Path) -> Result<Format> {
     let mut head = [0u8; 8];
+    // Opening a FIFO blocks until a writer comes, reading a device may never end: only regular
+    // files are opened here (an explicit pipe or `-` was copied to one, see crate::input).
+    refuse_special(path)?;
     let n = {
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -265,6 +272,15 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         (None, Some(content)) => Ok(content),
         (None, None) => Ok(Format::Csv { delimiter: None }),
     }
+}
+
+/// An input error for anything but a regular file or a folder (a FIFO, a device, a socket).
+pub fn refuse_special(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    if meta.is_file() || meta.is_dir() {
+        return Ok(());
+    }
+    Err(Error::input(path, "not a regular file (a FIFO, device or socket); not opened"))
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -340,7 +356,13 @@ pub struct ReadOptions {
     pub overrides: std::collections::BTreeMap<Field, String>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// The longest line (NDJSON) or record (CSV/TSV) read, in bytes; longer ones are row
+    /// findings (NDJSON) or an input error naming the line (CSV), never held in memory.
+    pub max_line_bytes: usize,
 }
+
+/// Default of `--max-line-bytes`: 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
 /// Reads manifest `idx`, handing units to `sink` until it returns false.
 pub fn read(
@@ -352,7 +374,10 @@ pub fn read(
     if let Some(batch) = &manifest.memory {
         return read_memory(idx, manifest, batch, opts, sink);
     }
-    match detect_format(&manifest.path)? {
+    let format = detect_format(&manifest.path)?;
+    // A panic in a decoding crate on a malformed file is an input error naming the file.
+    let what = format!("the {} reader", format_name(format));
+    crate::guard::decode(&manifest.path, &what, || match format {
         Format::Parquet => parquet::read(idx, manifest, opts, sink),
         Format::Csv { delimiter } => csv::read(idx, manifest, delimiter, opts, sink),
         Format::Ndjson => json::read_ndjson(idx, manifest, opts, sink),
@@ -365,7 +390,7 @@ pub fn read(
                 sheet::read(idx, manifest, &first, opts, sink)
             }
         },
-    }
+    })
 }
 
 /// Hands in-memory items to the workers in slices of at most `batch_size` rows. Only columns

@@ -39,8 +39,10 @@ pub fn read(
 ) -> Result<()> {
     let path = &manifest.path;
     let file = File::open(path).map_err(|e| Error::io(path, &e))?;
-    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))?;
+    let meta = crate::guard::watched(path, "the Parquet footer reader", || {
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))
+    })?;
     let schema = meta.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let map = ColumnMap::resolve(path, &names, &opts.overrides)?;
@@ -114,10 +116,13 @@ pub fn row_count(path: &std::path::Path) -> Option<u64> {
     if super::detect_format(path).ok()? != super::Format::Parquet {
         return None;
     }
-    let file = File::open(path).ok()?;
-    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
-    use parquet::file::reader::FileReader;
-    u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+    let count = || {
+        let file = File::open(path).ok()?;
+        let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).ok()?;
+        use parquet::file::reader::FileReader;
+        u64::try_from(reader.metadata().file_metadata().num_rows()).ok()
+    };
+    crate::guard::decode(path, "the Parquet footer reader", || Ok(count())).ok().flatten()
 }
 
 /// A type we cannot read as text is a file-level error; find it before any row is decoded.
@@ -129,6 +134,13 @@ fn check_type(manifest: &Manifest, field: Field, name: &str, arrow_field: &Arrow
 impl RowGroupTask {
     /// Decodes the row group batch by batch, handing each to `each`.
     pub fn read(&self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
+        crate::guard::watched(&self.path, "the Parquet decoder", || self.decode(batch_size, each))
+    }
+
+    /// Rows are numbered from what is decoded, checked against the footer's claim: a group that
+    /// decodes more rows than it claims, an empty batch (no progress), or fewer rows than claimed
+    /// is an error, so the numbers of later groups (which start after the claim) are never wrong.
+    fn decode(&self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, &e))?;
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
             .with_projection(self.mask.clone())
@@ -140,6 +152,15 @@ impl RowGroupTask {
         for batch in reader {
             let batch = batch.map_err(|e| self.error(&e))?;
             let rows = batch.num_rows() as u64;
+            if rows == 0 {
+                return Err(self.error(&"the decoder returned an empty batch (no progress)"));
+            }
+            crate::guard::progress();
+            if next_row - self.first_row + rows > self.rows {
+                return Err(
+                    self.error(&format!("it holds more rows than the {} its footer claims", self.rows))
+                );
+            }
             let batch = rename_to_fields(&self.path, &batch, &self.fields)?;
             each(ItemBatch {
                 manifest: self.manifest,
@@ -149,6 +170,10 @@ impl RowGroupTask {
                 lines: None,
             });
             next_row += rows;
+        }
+        let decoded = next_row - self.first_row;
+        if decoded != self.rows {
+            return Err(self.error(&format!("its footer claims {} rows, {decoded} were decoded", self.rows)));
         }
         Ok(())
     }

@@ -661,11 +661,11 @@ fn write_dataset(format: BatchFormat, out: &mut dyn Write, n: usize, r: &Report)
     match format {
         BatchFormat::Json => {
             out.write_all(if n == 1 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer_pretty(&mut *out, r)?;
+            crate::report::escape::json_to_writer_pretty(&mut *out, r)?;
             Ok(())
         }
         BatchFormat::Ndjson => {
-            serde_json::to_writer(&mut *out, r)?;
+            crate::report::escape::json_to_writer(&mut *out, r)?;
             out.write_all(b"\n")
         }
         BatchFormat::Html => super::batch_pages::html_dataset(out, n, r),
@@ -683,7 +683,7 @@ fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> 
     match format {
         BatchFormat::Json => {
             out.write_all(b"\n],\n\"summary\": ")?;
-            serde_json::to_writer_pretty(&mut *out, s)?;
+            crate::report::escape::json_to_writer_pretty(&mut *out, s)?;
             out.write_all(b"\n}\n")
         }
         BatchFormat::Ndjson => {
@@ -692,7 +692,7 @@ fn write_summary(format: BatchFormat, out: &mut dyn Write, s: &BatchSummary) -> 
             struct Last<'a> {
                 summary: &'a BatchSummary,
             }
-            serde_json::to_writer(&mut *out, &Last { summary: s })?;
+            crate::report::escape::json_to_writer(&mut *out, &Last { summary: s })?;
             out.write_all(b"\n")
         }
         BatchFormat::Html => super::batch_pages::html_summary(out, s),
@@ -707,6 +707,8 @@ fn write_terminal_summary(s: &BatchSummary, out: &mut dyn Write) -> std::io::Res
     writeln!(out, "  {:<7} {:>7}  dataset", "verdict", "items")?;
     for (n, i) in s.index.iter().enumerate() {
         let label = i.name.clone().or_else(|| i.id.clone()).unwrap_or_default();
+        // Dataset names come from the metadata: nothing raw reaches the terminal.
+        let label = crate::report::escape::visible(&label);
         writeln!(
             out,
             "  {:<7} {:>7}  {label}  (dataset {})",

@@ -201,9 +201,14 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<St
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, &e));
     let mut reader = BufReader::with_capacity(1 << 16, open()?);
     // JSON Lines when the first line is a whole JSON value and more follows; else one document.
+    // Lines are held up to the metadata limit (one package per line); a longer first line is
+    // taken for one document, which streams.
+    use crate::manifest::json::{Line, read_line};
+    let max = usize::try_from(crate::limits::max_metadata_bytes()).unwrap_or(usize::MAX);
     let mut first = Vec::new();
-    reader.read_until(b'\n', &mut first).map_err(|e| Error::io(path, &e))?;
-    let first_is_value = serde_json::from_slice::<serde::de::IgnoredAny>(&first).is_ok();
+    let first_read = read_line(&mut reader, &mut first, max).map_err(|e| Error::io(path, &e))?;
+    let first_is_value =
+        first_read == Line::Read && serde_json::from_slice::<serde::de::IgnoredAny>(&first).is_ok();
     let more = {
         // Trailing blank lines after a one-line document are not more JSON Lines.
         let rest = reader.fill_buf().map_err(|e| Error::io(path, &e))?;
@@ -213,9 +218,22 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<St
         let mut position = 0usize;
         let mut n = 0usize;
         let mut line = first;
+        let mut too_long = false;
         loop {
             n += 1;
-            if line.iter().any(|b| !b.is_ascii_whitespace()) {
+            if too_long {
+                let entry = Err(Unreadable {
+                    source: path.to_path_buf(),
+                    position,
+                    id: Some(format!("line {n}")),
+                    name: None,
+                    reason: format!("line {n} is longer than {max} bytes (--max-metadata-bytes); not read"),
+                });
+                position += 1;
+                if !each(entry) {
+                    return Ok(Vec::new());
+                }
+            } else if line.iter().any(|b| !b.is_ascii_whitespace()) {
                 let entry = match serde_json::from_slice::<Value>(&line) {
                     Ok(v) => package(path, position, &v),
                     Err(e) => Err(Unreadable {
@@ -231,9 +249,10 @@ pub fn stream(path: &Path, each: &mut dyn FnMut(Entry) -> bool) -> Result<Vec<St
                     return Ok(Vec::new());
                 }
             }
-            line.clear();
-            if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, &e))? == 0 {
-                return Ok(Vec::new());
+            match read_line(&mut reader, &mut line, max).map_err(|e| Error::io(path, &e))? {
+                Line::End => return Ok(Vec::new()),
+                Line::TooLong => too_long = true,
+                Line::Read => too_long = false,
             }
         }
     }

@@ -235,20 +235,27 @@ fn datacite_json(path: &Path, a: &Map<String, Value>) -> Entry {
     record_dataset(path, InputFormat::Datacite, doi, title, rights, url)
 }
 
-/// DataCite kernel-4 XML: identifier, first title, rights.
+/// DataCite kernel-4 XML: identifier, first title, rights. An element's text is all of its
+/// text and CDATA pieces joined (a comment or a CDATA section can split a value); a document
+/// that ends with an element still open is truncated, and refused.
 fn read_xml(path: &Path, bytes: &[u8]) -> Result<Entry> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
     let (mut doi, mut title, mut rights, mut content_url) = (None, None, Vec::new(), None);
-    let mut open: Option<(String, Rights, bool)> = None; // element, rights attrs, is DOI identifier
+    // Open elements, innermost last: name, rights attributes, is DOI identifier, text so far.
+    let mut open: Vec<(String, Rights, bool, String)> = Vec::new();
     let mut saw_resource = false;
+    let bad = |reader: &quick_xml::Reader<&[u8]>, e: &dyn std::fmt::Display| {
+        Error::input(path, format!("not well-formed XML at byte {}: {e}", reader.buffer_position()))
+    };
     loop {
-        let event = reader.read_event_into(&mut buf).map_err(|e| {
-            Error::input(path, format!("not well-formed XML at byte {}: {e}", reader.buffer_position()))
-        })?;
+        let event = reader.read_event_into(&mut buf).map_err(|e| bad(&reader, &e))?;
         match event {
-            Event::Start(e) => open = Some(start_tag(&e, &mut saw_resource)),
+            Event::Start(e) => {
+                let (name, r, is_doi) = start_tag(&e, &mut saw_resource);
+                open.push((name, r, is_doi, String::new()));
+            }
             Event::Empty(e) => {
                 // A self-closing `<rights rightsURI=".."/>` has no text and no end tag.
                 let (name, r, _) = start_tag(&e, &mut saw_resource);
@@ -257,28 +264,41 @@ fn read_xml(path: &Path, bytes: &[u8]) -> Result<Entry> {
                 }
             }
             Event::Text(t) => {
-                let value = t.unescape().map(|v| v.into_owned()).unwrap_or_default();
-                if let Some((name, r, is_doi)) = open.as_mut() {
+                // An entity the document does not define is an error, never an empty value.
+                let value = t.unescape().map_err(|e| bad(&reader, &e))?;
+                if let Some(top) = open.last_mut() {
+                    top.3.push_str(&value);
+                }
+            }
+            Event::CData(t) => {
+                if let Some(top) = open.last_mut() {
+                    top.3.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Event::End(_) => {
+                if let Some((name, mut r, is_doi, value)) = open.pop() {
                     match name.as_str() {
-                        "identifier" if *is_doi => doi = text(Some(&value)),
+                        "identifier" if is_doi => doi = text(Some(&value)),
                         "title" if title.is_none() => title = text(Some(&value)),
-                        "rights" => r.text = text(Some(&value)),
+                        "rights" => {
+                            r.text = text(Some(&value));
+                            rights.push(r);
+                        }
                         "contentUrl" if content_url.is_none() => content_url = text(Some(&value)),
                         _ => {}
                     }
                 }
             }
-            Event::End(_) => {
-                if let Some((name, r, _)) = open.take()
-                    && name == "rights"
-                {
-                    rights.push(r);
-                }
+            Event::DocType(_) => {
+                // Entities it declares are never expanded (see above); nothing else in it matters.
             }
             Event::Eof => break,
             _ => {}
         }
         buf.clear();
+    }
+    if let Some((name, ..)) = open.last() {
+        return Err(Error::input(path, format!("truncated XML: <{name}> is never closed")));
     }
     if !saw_resource {
         return Err(Error::input(path, "XML without a DataCite <resource> element"));
@@ -408,4 +428,43 @@ fn zenodo(path: &Path, position: usize, r: &Map<String, Value>) -> Entry {
     // Files carry no license of their own on Zenodo: the record's applies to each.
     d.inherit();
     Ok(d)
+}
+
+#[cfg(test)]
+mod xml_tests {
+    use super::*;
+
+    fn doc(rights: &str) -> String {
+        format!(
+            r#"<?xml version="1.0"?>
+<resource xmlns="http://datacite.org/schema/kernel-4">
+  <identifier identifierType="DOI">10.1234/x</identifier>
+  <titles><title>T</title></titles>
+  <rightsList>{rights}</rightsList>
+</resource>"#
+        )
+    }
+
+    fn license_of(xml: &str) -> Result<Option<String>> {
+        let entry = read_xml(Path::new("r.xml"), xml.as_bytes())?;
+        Ok(entry.ok().and_then(|d| d.license))
+    }
+
+    #[test]
+    fn a_value_split_by_a_comment_or_in_cdata_is_read_whole() {
+        let split = doc("<rights>CC-BY<!-- x -->-NC-4.0</rights>");
+        assert_eq!(license_of(&split).expect("read").as_deref(), Some("CC-BY-NC-4.0"));
+        let cdata = doc("<rights><![CDATA[CC-BY-NC]]>-4.0</rights>");
+        assert_eq!(license_of(&cdata).expect("read").as_deref(), Some("CC-BY-NC-4.0"));
+    }
+
+    #[test]
+    fn truncated_xml_and_undefined_entities_are_errors() {
+        let whole = doc("<rights>CC0-1.0</rights>");
+        let cut = &whole[..whole.find("</rightsList>").expect("end")];
+        let err = license_of(cut).expect_err("truncated");
+        assert!(err.to_string().contains("truncated"), "{err}");
+        let entity = doc("<rights>&lic;</rights>");
+        assert!(license_of(&entity).is_err());
+    }
 }

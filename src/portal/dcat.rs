@@ -166,6 +166,13 @@ fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<(Graph, Option<String>)> {
     let format = rdf_format(path, bytes);
+    // The parsers expand DTD entities without bound and recurse on JSON-LD nesting: both are
+    // checked first (crate::limits).
+    match format {
+        RdfFormat::RdfXml => crate::limits::check_xml_entities(path, bytes)?,
+        RdfFormat::JsonLd { .. } => crate::limits::check_json_nesting(path, bytes)?,
+        _ => {}
+    }
     match parse_with(path, bytes, format, false) {
         Ok(g) => Ok((g, None)),
         // Real catalogs carry IRIs a strict parser refuses (a `[` or a space in a query string);

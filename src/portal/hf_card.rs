@@ -73,6 +73,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Entry> {
     let yaml = front_matter(content).ok_or_else(|| {
         Error::input(path, "no YAML front matter closed by a `---` line: not a Hugging Face dataset card")
     })?;
+    // Flow nesting is quadratic in the YAML parser: refused past a depth before parsing.
+    crate::limits::check_yaml_nesting(path, yaml)?;
     let value: Value = serde_yaml_ng::from_str(yaml).map_err(|e| {
         Error::input(
             path,

@@ -550,7 +550,7 @@ pub fn detect(path: &Path) -> Result<Detected> {
     {
         return Ok(Detected::Portal(InputFormat::Ckan));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = crate::limits::read_metadata(path)?;
     let value: serde_json::Value = match parse_json(path, &bytes, InputFormat::Auto) {
         Ok((v, _)) => v,
         Err(e) => {
@@ -631,6 +631,8 @@ pub fn detect_json(obj: &JsonObject) -> Option<InputFormat> {
 
 fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
     use std::io::Read;
+    // A FIFO found in a folder would block the open forever.
+    crate::manifest::refuse_special(path)?;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
     let mut buf = Vec::with_capacity(n.min(1 << 16));
     file.take(n as u64).read_to_end(&mut buf).map_err(|e| Error::io(path, &e))?;
@@ -640,7 +642,7 @@ fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
 /// Reads one metadata file as `format` (never `Auto`/`Manifest`). An error means the whole file
 /// could not be read (exit 2 for a single input, a failed entry in a batch).
 pub fn read_file(path: &Path, format: InputFormat) -> Result<Vec<Entry>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = crate::limits::read_metadata(path)?;
     if bytes.is_empty() {
         return Err(Error::input(path, format!("empty file: expected {} metadata", format.name())));
     }

@@ -82,6 +82,11 @@ impl<const N: usize> DictChunk<N> {
     pub fn texts(&self) -> &[Texts; N] {
         &self.texts
     }
+
+    /// Bytes held (keys, spans and texts), for the findings writer's memory budget.
+    pub fn byte_size(&self) -> usize {
+        self.keys.len() * 4 + self.texts.iter().map(|t| t.spans.len() * 16 + t.bytes.len()).sum::<usize>()
+    }
 }
 
 /// Worker side: builds `N` columns of a chunk whose rows are named by ids.

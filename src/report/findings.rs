@@ -136,6 +136,20 @@ pub enum Chunk {
     Parquet(Box<ParquetChunk>),
 }
 
+impl Chunk {
+    /// Bytes it holds (about, for Parquet: its Arrow arrays plus the keys and texts of the
+    /// dictionary-coded columns), for the writer's memory budget.
+    pub fn size(&self) -> usize {
+        match self {
+            Chunk::Bytes(b) => b.len(),
+            Chunk::Parquet(p) => {
+                let arrow: usize = p.arrow.iter().map(|a| a.get_array_memory_size()).sum();
+                arrow + p.kinds.byte_size() + p.manifest.byte_size()
+            }
+        }
+    }
+}
+
 /// A chunk of Parquet findings: the dictionary-coded columns ([`DICT_COLUMNS`]) and Arrow
 /// arrays of the others ([`ARROW_COLUMNS`]), all of `rows` rows.
 #[derive(Debug)]
@@ -204,7 +218,7 @@ impl Encoder {
             FindingsFormat::Csv => csv_line(&mut self.bytes, f),
             FindingsFormat::Ndjson => {
                 // Serializing plain strings and numbers into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut self.bytes, &NdjsonRow(f));
+                let _ = super::escape::json_to_writer(&mut self.bytes, &NdjsonRow(f));
                 self.bytes.push(b'\n');
             }
         }
@@ -229,6 +243,9 @@ pub struct FindingsFile {
     format: FindingsFormat,
     sink: Sink,
     written: u64,
+    /// The temporary file written; renamed to `path` by [`FindingsFile::finish`] only, so a
+    /// run that fails or is interrupted leaves no findings file that looks complete.
+    staged: crate::output::Staged,
 }
 
 enum Sink {
@@ -315,11 +332,12 @@ impl std::fmt::Debug for FindingsFile {
 }
 
 impl FindingsFile {
-    /// Creates the file; its extension picks the format. Called before the audit starts, so a
-    /// wrong extension or an unwritable path fails at once.
+    /// Creates the file (a temporary one beside it, see [`crate::output`]); its extension
+    /// picks the format. Called before the audit starts, so a wrong extension or an unwritable
+    /// path fails at once.
     pub fn create(path: &Path) -> Result<FindingsFile> {
         let format = FindingsFormat::from_path(path)?;
-        let file = File::create(path)
+        let (staged, file) = crate::output::Staged::create(path)
             .map_err(|e| Error::Usage(format!("--findings {}: cannot create: {e}", path.display())))?;
         let sink = match format {
             FindingsFormat::Parquet => {
@@ -373,7 +391,7 @@ impl FindingsFile {
             }
             FindingsFormat::Ndjson => Sink::Text(BufWriter::with_capacity(1 << 16, file)),
         };
-        Ok(FindingsFile { path: path.to_path_buf(), format, sink, written: 0 })
+        Ok(FindingsFile { path: path.to_path_buf(), format, sink, written: 0, staged })
     }
 
     pub fn path(&self) -> &Path {
@@ -403,13 +421,16 @@ impl FindingsFile {
         }
     }
 
-    /// Flushes and closes the file; returns how many findings it holds.
+    /// Flushes and closes the file and moves it into place; returns how many findings it holds.
     pub fn finish(self) -> Result<u64> {
         let path = &self.path;
         match self.sink {
             Sink::Parquet(w) => w.finish().map_err(|e| write_error(path, &e))?,
-            Sink::Text(mut w) => w.flush().map_err(|e| write_error(path, &e))?,
+            Sink::Text(w) => {
+                w.into_inner().map_err(|e| write_error(path, e.error()))?;
+            }
         }
+        self.staged.commit().map_err(|e| write_error(path, &e))?;
         Ok(self.written)
     }
 }
@@ -477,7 +498,8 @@ fn schema() -> SchemaRef {
 /// One CSV line; text cells from the manifest are neutralized, and quoted when needed.
 fn csv_line(out: &mut Vec<u8>, f: &FindingRef) {
     let cell = |out: &mut Vec<u8>, s: &str, last: bool| {
-        let s = neutralize_csv_cell(s);
+        let s = super::escape::visible(s);
+        let s = neutralize_csv_cell(&s);
         if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             out.push(b'"');
             for b in s.bytes() {

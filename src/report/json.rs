@@ -5,6 +5,6 @@ use std::io::Write;
 use super::Report;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    super::escape::json_to_writer_pretty(&mut *out, report)?;
     out.write_all(b"\n")
 }

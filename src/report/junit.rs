@@ -172,10 +172,10 @@ mod tests {
         let mut out = Vec::new();
         write(&report, &mut out).expect("write");
         let xml = String::from_utf8(out).expect("UTF-8");
-        assert!(!xml.contains('\u{0}'), "NUL is not XML");
+        assert!(!xml.contains('\u{0}'), "NUL is not XML (shown escaped instead)");
         assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
         assert_eq!(xml.matches("<skipped message=\"waived: agreed with the DPGA\"/>").count(), 1, "{xml}");
-        assert!(xml.contains("<testcase classname=\"dpg-audit.non-discriminatory-access\" name=\"access-unrecognized: ask first\">\n      <system-out>warning: "));
+        assert!(xml.contains("<testcase classname=\"dpg-audit.non-discriminatory-access\" name=\"access-unrecognized: ask \\u{0}first\">\n      <system-out>warning: "));
         // A testcase per rule that did not fire, one per group that did (one rule has two).
         let tests = Rule::ALL.len();
         assert!(

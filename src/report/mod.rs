@@ -497,7 +497,7 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, colour: bool
         Format::Github => github::write(report, out),
         Format::DpgSubmission => submission::write(report, out),
         Format::Ndjson => {
-            serde_json::to_writer(&mut *out, report)?;
+            escape::json_to_writer(&mut *out, report)?;
             out.write_all(b"\n")
         }
     }

@@ -196,7 +196,7 @@ pub fn to_value(report: &Report) -> Value {
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report))?;
+    super::escape::json_to_writer_pretty(&mut *out, &to_value(report))?;
     out.write_all(b"\n")
 }
 

@@ -241,7 +241,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     )?;
     writeln!(out)?;
     writeln!(out, "```json")?;
-    let text = serde_json::to_string_pretty(&fragment(report)).map_err(std::io::Error::other)?;
+    let mut text = Vec::new();
+    super::escape::json_to_writer_pretty(&mut text, &fragment(report)).map_err(std::io::Error::other)?;
+    let text = String::from_utf8_lossy(&text);
     // serde_json escapes nothing that would close the fence; a value cannot hold "\n```".
     writeln!(out, "{text}")?;
     writeln!(out, "```")

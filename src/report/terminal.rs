@@ -68,8 +68,9 @@ const UNREADABLE: &str = "(unreadable rows)";
 
 /// Manifest text on a terminal: control characters (escape sequences) are replaced so a value
 /// cannot move the cursor or recolour the screen.
+/// Untrusted text on one terminal line: control and bidi characters shown escaped.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    super::escape::visible(s).into_owned()
 }
 
 /// The plain report (no colour), as written to files.
@@ -280,6 +281,6 @@ mod tests {
 
     #[test]
     fn escape_sequences_from_the_manifest_are_defused() {
-        assert_eq!(clean("CC\x1b[2J BY"), "CC?[2J BY");
+        assert_eq!(clean("CC\x1b[2J BY\u{202e}"), "CC\\u{1b}[2J BY\\u{202e}");
     }
 }
