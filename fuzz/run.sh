@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
   seed_dir="$(mktemp -d)"
   for ext in ${seeds[$t]}; do
     # Seeds under 1 MB: large files slow every iteration down.
-    find ../sample-data ../tests/fixtures -type f -name "*.$ext" -size -1M -exec cp -t "$seed_dir" {} + 2>/dev/null || true
+    find ../sample-data ../tests/fixtures -type f -name "*.$ext" -size -1024k -exec cp -t "$seed_dir" {} + 2>/dev/null || true
   done
   if [ "$t" = normalize ] || [ "$t" = access ]; then
     # One statement per seed: access statements from the evaluation sets, license names and
