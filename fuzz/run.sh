@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-30}"
 shift || true
+# Stopped from outside (CI's time cap sends TERM): stop cargo too, not only this script.
+trap 'pkill -TERM -P $$ 2>/dev/null; exit 124' TERM INT
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   echo "fuzz: no nightly toolchain (rustup toolchain install nightly); fuzzing skipped"
