@@ -27,8 +27,12 @@ fn main() {
         if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
             paths.push(branch);
         }
+        // Only files that exist: cargo reruns the script on every build for a missing one
+        // (a repository without packed refs has no `packed-refs`).
         for p in paths {
-            if let Some(path) = git(&["rev-parse", "--git-path", &p]) {
+            if let Some(path) = git(&["rev-parse", "--git-path", &p])
+                && std::path::Path::new(&path).exists()
+            {
                 println!("cargo:rerun-if-changed={path}");
             }
         }
