@@ -566,7 +566,20 @@ fn findings_as_arrow_have_the_findings_file_columns() {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(
         names,
-        ["rule", "severity", "item", "manifest", "row", "line", "message", "value", "evidence", "waived"]
+        [
+            "rule",
+            "severity",
+            "item",
+            "manifest",
+            "row",
+            "line",
+            "message",
+            "value",
+            "evidence",
+            "waived",
+            "license",
+            "license_status"
+        ]
     );
     assert_eq!(batch.num_rows(), report.findings.len());
     assert!(batch.num_rows() > 10);

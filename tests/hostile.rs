@@ -519,13 +519,23 @@ fn a_named_fifo_is_read_whole_and_one_without_a_writer_gives_up() {
     let run = audit(&[p(&fifo)]);
     assert_refused(&run, "items.csv", &["FIFO"]);
     assert!(start.elapsed() < Duration::from_secs(30));
-    // In a folder: never opened.
+    // In a folder: never opened, and listed as skipped with the reason (issue #18's folder rule:
+    // every file is audited or listed), while the regular manifest beside it is audited.
     let folder = dir.path().join("folder");
     std::fs::create_dir(&folder).expect("mkdir");
     assert!(Command::new("mkfifo").arg(folder.join("more.csv")).status().expect("mkfifo").success());
     write(&folder, "a.csv", MANIFEST);
+    let start = Instant::now();
     let run = audit(&[p(&folder)]);
-    assert_refused(&run, "more.csv", &["not a regular file"]);
+    assert!(start.elapsed() < Duration::from_secs(30), "a FIFO in a folder was waited on");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["summary"]["items"], 2, "{report}");
+    let skipped = report["skipped"].as_array().cloned().unwrap_or_default();
+    assert!(
+        skipped.iter().any(|s| s["path"].as_str().is_some_and(|p| p.ends_with("more.csv"))),
+        "the FIFO is listed: {report}"
+    );
 }
 
 #[test]

@@ -678,6 +678,8 @@ pub(crate) fn parse_json(
     format: InputFormat,
 ) -> Result<(serde_json::Value, Option<String>)> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    // Nesting deeper than the documented limit is refused before parsing (crate::limits).
+    crate::limits::check_json_nesting(path, bytes)?;
     let what = match format {
         InputFormat::Auto => "portal metadata or an item manifest".to_string(),
         f => format!("{} metadata", f.name()),
