@@ -511,3 +511,41 @@ fn plain_dcat_json_catalogs_arrays_and_datasets() {
     assert_eq!(norms(&one[0]), ["none"]);
     assert_eq!(urls(&one[0]), [Some("http://www.bgs.ac.uk/gbase/geochemcd/home.html")]);
 }
+
+/// A catalog that copies the POD schema's description of `rights` into the field states nothing
+/// about the dataset: a public dataset stays public (read as a restriction it gave a false
+/// access-discriminatory). Real rights text beside it is still read.
+#[test]
+fn pod_rights_schema_boilerplate_is_not_a_restriction() {
+    let dir = tempdir();
+    let path = dir.path().join("data.json");
+    let boilerplate = "This may include information regarding access or restrictions based on privacy, security, or other policies.";
+    let catalog = serde_json::json!({
+        "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
+        "dataset": [
+            {"identifier": "a", "title": "A", "accessLevel": "public", "rights": boilerplate,
+             "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+             "distribution": [{"downloadURL": "https://data.example.gov/a.csv"}]},
+            {"identifier": "b", "title": "B", "accessLevel": "restricted public",
+             "rights": [boilerplate, "Access restricted to registered federal employees."],
+             "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+             "distribution": [{"downloadURL": "https://data.example.gov/b.csv"}]}
+        ]
+    });
+    std::fs::write(&path, serde_json::to_vec(&catalog).unwrap()).unwrap();
+    let all = load_path_all(&path);
+    assert_eq!(all[0].access.as_deref(), Some("public"));
+    assert_eq!(
+        all[1].access.as_deref(),
+        Some("restricted public; Access restricted to registered federal employees.")
+    );
+}
+
+fn load_path_all(path: &Path) -> Vec<Dataset> {
+    assert_eq!(portal::detect(path).unwrap(), Detected::Portal(InputFormat::Dcat));
+    portal::read_file(path, InputFormat::Dcat)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.unwrap_or_else(|u| panic!("{}", u.reason)))
+        .collect()
+}

@@ -236,11 +236,28 @@ fn dataset(
     d
 }
 
+/// The POD schema's own description of `rights` ("This may include information regarding access
+/// or restrictions based on privacy, security, or other policies."), which some catalogs copy
+/// into the field: it states nothing about this dataset, so it is not read as a restriction.
+fn is_schema_boilerplate(text: &str) -> bool {
+    let folded: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    folded.starts_with("this may include information regarding access or restrictions based on")
+}
+
 /// The access fact: `accessLevel`, else `accessRights`, followed by the `rights` text (which
 /// states the conditions of a restricted level, or restrictions a "public" level leaves out).
 fn access(o: &Map<String, Value>) -> Option<String> {
     let level = value_text(o.get("accessLevel")).or_else(|| value_text(o.get("accessRights")));
-    let rights = texts(o.get("rights")).join(" ");
+    let rights: Vec<String> =
+        texts(o.get("rights")).into_iter().filter(|t| !is_schema_boilerplate(t)).collect();
+    let rights = rights.join(" ");
     match (level, text(Some(&rights))) {
         (Some(l), Some(r)) if !r.eq_ignore_ascii_case(&l) => Some(format!("{l}; {r}")),
         (l, r) => l.or(r),
