@@ -291,6 +291,11 @@ fn a_bad_json_line_names_its_line_in_the_file() {
     assert_eq!(f["line"], 2, "{f}");
     let message = f["message"].as_str().unwrap();
     assert!(message.contains("at column") && !message.contains("line 1"), "{message}");
+    // The unreadable row has no id: its group names it as a row, never as item "2".
+    let g = r["groups"].as_array().unwrap().iter().find(|g| g["rule"] == "manifest-row-invalid").unwrap();
+    assert_eq!(g["examples"], serde_json::json!(["row 2"]), "{g}");
+    let terminal = dpg_audit(&["audit", "-q", p(&path)]).stdout;
+    assert!(terminal.contains("e.g. row 2"), "{terminal}");
 }
 
 #[test]

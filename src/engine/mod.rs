@@ -54,6 +54,12 @@ use crate::report::findings::{Encoder, FindingsFile};
 use crate::report::{Collection, Finding, Group, Report};
 use partial::At;
 
+/// A group's example as people read it: the item's id, or `row N` for an item named by its row
+/// (it has no id), so that a row number never poses as an id ("e.g. 2" read as item "2").
+pub(crate) fn example_name(row: u64, item: String) -> String {
+    if item.parse::<u64>() == Ok(row) { format!("row {row}") } else { item }
+}
+
 /// Distinct values remembered across partials. Real license columns hold a few hundred distinct
 /// strings; the cap only matters for columns of unique free text.
 const SHARED_CACHE_CAP: usize = 1 << 20;
@@ -364,7 +370,7 @@ impl Auditor {
                 severity: g.severity,
                 key: g.key,
                 count: g.count,
-                examples: g.examples.into_iter().map(|(_, _, item)| item).collect(),
+                examples: g.examples.into_iter().map(|(_, row, item)| example_name(row, item)).collect(),
                 waived: reason(g.waived),
                 message: g.message,
                 first: None,

@@ -61,7 +61,10 @@ pub fn build(t: Tallies) -> Report {
                 f.rule == g.rule
                     && f.waived == g.waived
                     && (f.value.as_deref() == Some(g.key.as_str())
-                        || f.item.is_some() && f.item == g.examples.first().cloned())
+                        || f.item.as_ref().is_some_and(|i| {
+                            let shown = crate::engine::example_name(f.row.unwrap_or(0), i.clone());
+                            g.examples.first() == Some(&shown)
+                        }))
             })
             .or_else(|| {
                 findings.iter().position(|f| f.rule == g.rule && f.item.is_none() && f.message == g.message)
