@@ -27,7 +27,7 @@ def test_the_notebook_example_runs_and_agrees_with_the_cli(monkeypatch):
     report = scope["report"]
     cli = json.loads(
         cli_json(
-            ["sample-data/openverse-images/items.parquet"],
+            ["sample-data/openverse-images/items.csv"],
             "--config",
             "sample-data/openverse-images/dpg-audit.toml",
             cwd=REPO,
