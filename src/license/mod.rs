@@ -21,6 +21,7 @@ use serde::Serialize;
 
 pub mod cc;
 pub mod cleanup;
+mod grammar;
 pub mod registry;
 pub mod scan;
 pub mod spdx_ids;
@@ -91,7 +92,36 @@ pub enum Resolution {
 
 /// Normalizes one raw license statement.
 pub fn normalize(raw: &str) -> Normalized {
-    normalize_inner(raw, true)
+    let n = normalize_inner(raw, true);
+    unread_or_later(raw, n)
+}
+
+/// An "-only" answer for a statement that says "or later" somewhere the layers did not attach it
+/// ("Either [GNU GPL version 2](.../gpl-2.0.html) or any later version"): "only" would be a guess
+/// against the text, so the statement is ambiguous between the two.
+fn unread_or_later(raw: &str, n: Normalized) -> Normalized {
+    let Some(e) = n.expression.as_deref() else { return n };
+    if !e.contains("-only") || e.contains("-or-later") || !matches!(n.status, Status::Normalized) {
+        return n;
+    }
+    let lower = raw.to_lowercase();
+    let says_later = ["or later", "any later", "later version", "or newer", "or higher", "or above"]
+        .iter()
+        .any(|p| lower.contains(p));
+    if !says_later {
+        return n;
+    }
+    let later = e.replace("-only", "-or-later");
+    if spdx::Expression::parse_mode(&later, spdx::ParseMode::STRICT).is_err() {
+        return n;
+    }
+    Normalized {
+        expression: None,
+        status: Status::Ambiguous,
+        candidates: vec![e.to_string(), later],
+        via: "or-later-unread",
+        deprecated: n.deprecated,
+    }
 }
 
 /// `lists`: whether a top-level `,`/`;`/`|` list may be split (only at the outermost level, so
@@ -138,6 +168,14 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     {
         return Normalized::none(Status::Missing, "placeholder");
     }
+    // Package ecosystems' own grammars (CRAN, Gentoo, `&`/`|` between names) before the name
+    // tables, which would read "GPL (>= 2)" as the words "gpl 2".
+    if lists
+        && !has_url_token(&toks)
+        && let Some(n) = grammar::read_marked(&cleaned)
+    {
+        return n;
+    }
     if toks.len() == 1 && toks.toks[0].kind == cleanup::Kind::Url {
         let res = url::parse_url(toks.get(0)).unwrap_or(Resolution::Unrecognized);
         return Normalized::from_resolution(res, "url");
@@ -152,7 +190,13 @@ fn normalize_inner(raw: &str, lists: bool) -> Normalized {
     if !has_url && let Some(n) = restated(&toks) {
         return n;
     }
-    if !has_url && is_placeholder_phrase(&toks) {
+    if lists
+        && !has_url
+        && let Some(n) = grammar::read(&cleaned)
+    {
+        return n;
+    }
+    if !has_url && is_placeholder_phrase(&toks) || is_deferred(&cleaned) {
         return Normalized::none(Status::Missing, "placeholder");
     }
     if let Some(n) = with_exception(&cleaned) {
@@ -283,6 +327,10 @@ const CONJUNCTIONS: &[(&str, &str)] = &[
     ("ou", "OR"),
 ];
 
+fn has_url_token(t: &cleanup::Tokens) -> bool {
+    t.toks.iter().any(|t| t.kind == cleanup::Kind::Url)
+}
+
 fn has_conjunction(t: &cleanup::Tokens) -> bool {
     (0..t.len())
         .any(|i| t.toks[i].kind == cleanup::Kind::Word && CONJUNCTIONS.iter().any(|(w, _)| *w == t.get(i)))
@@ -347,10 +395,84 @@ const NO_INFO_WORDS: &[&str] = &[
     "data",
     "set",
     "any",
+    // "Licenza sconosciuta", "Lizenz unbekannt", "licence inconnue": the word for license is
+    // filler next to a cue.
+    "license",
+    "licence",
+    "licenza",
+    "lizenz",
+    "licencia",
+    "licença",
+    "licentie",
+    "sconosciuta",
+    "sconosciuto",
+    "unbekannt",
+    "inconnue",
+    "inconnu",
+    "desconocida",
+    "desconocido",
+    "desconhecida",
+    "onbekend",
 ];
 const NO_INFO_CUE: &[&str] = &[
-    "no", "not", "none", "unknown", "tbd", "tba", "tbc", "needed", "needs", "missing", "pending", "na", "n",
+    "no",
+    "not",
+    "none",
+    "unknown",
+    "tbd",
+    "tba",
+    "tbc",
+    "needed",
+    "needs",
+    "missing",
+    "pending",
+    "na",
+    "n",
+    "sconosciuta",
+    "sconosciuto",
+    "unbekannt",
+    "inconnue",
+    "inconnu",
+    "desconocida",
+    "desconocido",
+    "desconhecida",
+    "onbekend",
 ];
+
+/// Statements that defer the choice ("To be determined upon publication", "à définir (MIT
+/// conseillé)", "noch nicht festgelegt"): whatever follows is a suggestion, not a grant. Checked at
+/// the start of the statement, lower-cased.
+const DEFERRALS: &[&str] = &[
+    "to be determined",
+    "to be decided",
+    "to be defined",
+    "to be confirmed",
+    "to be chosen",
+    "not yet decided",
+    "not yet determined",
+    "not yet chosen",
+    "à définir",
+    "a définir",
+    "à déterminer",
+    "à préciser",
+    "noch nicht festgelegt",
+    "noch festzulegen",
+    "noch offen",
+    "por definir",
+    "por determinar",
+    "a definir",
+    "da definire",
+    "da determinare",
+    "nog te bepalen",
+];
+
+/// A deferral at the start, or a TODO / FIXME marker anywhere ("released under [TODO: CC BY
+/// 4.0]"): the statement is a draft, and no license has been granted yet.
+fn is_deferred(cleaned: &str) -> bool {
+    let lower = cleaned.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    DEFERRALS.iter().any(|d| lower.starts_with(d))
+        || cleaned.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "TODO" || w == "FIXME")
+}
 
 /// One-word placeholders whose misspellings are also placeholders ("unkown", "unknwon").
 const PLACEHOLDER_WORDS: &[&str] = &["unknown", "unspecified", "undefined", "unclear"];

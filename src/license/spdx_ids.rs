@@ -266,7 +266,7 @@ pub fn parse_expression(s: &str) -> Option<ExprMatch> {
     }
     let compound = terms > 1 || out.contains(" WITH ");
     // Let the spdx crate check the syntax (operators between terms, balanced parentheses).
-    if compound || out.contains('(') {
+    if compound || out.contains(['(', ')']) {
         spdx::Expression::parse_mode(&out, spdx::ParseMode::STRICT).ok()?;
     }
     Some(ExprMatch { expression: out, deprecated, compound })

@@ -95,6 +95,9 @@ pub fn parse_url(url: &str) -> Option<Resolution> {
     if let Some(r) = fixed(&a) {
         return Some(r);
     }
+    if a.host == "w3id.org" && a.segments.first() == Some(&"italia") {
+        return italian_vocabulary(&a.segments);
+    }
     let seg = |i: usize| a.segments.get(i).copied().unwrap_or("");
     let r = match a.host.as_str() {
         "creativecommons.org" | "creativecommons.net" => creative_commons(&a.segments),
@@ -468,5 +471,35 @@ fn open_data_commons(segs: &[&str]) -> Option<Resolution> {
     match segs.get(2) {
         Some(v) if v.starts_with(|c: char| c.is_ascii_digit()) && !matches!(*v, "1.0" | "1-0" | "1") => None,
         _ => Some(Resolution::License(id.to_string())),
+    }
+}
+
+/// Italy's national licence vocabulary (AgID, DCAT-AP_IT), generated from its RDF by
+/// `scripts/update-license-data`: each concept URI with the licence document it stands for.
+const IT_LICENCES_TSV: &str = include_str!("../../rules/normalize/generated/it-licences.tsv");
+
+/// A concept of the Italian vocabulary (`w3id.org/italia/controlled-vocabulary/licences/A21_CCBY40`)
+/// reads as its reference document when that names one license, else as its label; a class of
+/// licences (`A_OpenLicense`) or an unknown-IPR concept by its label (unrecognized / missing).
+/// A concept the vocabulary does not list is unrecognized.
+fn italian_vocabulary(segments: &[&str]) -> Option<Resolution> {
+    let concept = segments.last()?;
+    if segments.len() != 4 || segments[1] != "controlled-vocabulary" || segments[2] != "licences" {
+        return None;
+    }
+    let (doc, label) = IT_LICENCES_TSV.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        let mut c = l.split('\t');
+        let uri = c.next()?;
+        (uri.rsplit('/').next() == Some(concept)).then(|| (c.next().unwrap_or("-"), c.next().unwrap_or("")))
+    })?;
+    let from_doc = if doc == "-" { None } else { parse_url(doc) };
+    if let Some(r @ Resolution::License(_)) = &from_doc {
+        return Some(r.clone());
+    }
+    let n = super::normalize(label);
+    match n.status {
+        super::Status::Exact | super::Status::Normalized => n.expression.map(Resolution::License),
+        super::Status::Missing => Some(Resolution::Missing),
+        _ => from_doc.or(Some(Resolution::Unrecognized)),
     }
 }
