@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     remove_outputs_on_signal();
     dpg_audit::guard::install_quiet_hook();
     let outcome = match cli.command {
-        Command::Audit(args) => audit(args),
+        Command::Audit(args) => audit(*args),
         Command::Normalize(args) => normalize(args),
         Command::Access(args) => access(args),
         Command::Rules(args) => rules_cmd(args),

@@ -32,7 +32,7 @@ pub const EXIT_CODES: &str = "Exit codes:
 pub enum Command {
     /// Audit one collection: one or more manifest files, or a folder of them.
     #[command(after_help = EXIT_CODES)]
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Write a commented dpg-audit.toml for a manifest or catalog: the detected columns, the
     /// most common host as home_url, a type guess. Never overwrites without --force.
     Init(InitArgs),

@@ -24,6 +24,8 @@ use crate::http::{Client, HttpOptions, Response};
 
 /// What a harvest hands to the batch, in order: a file starts (the saved file, or the page URL
 /// when nothing is saved), its entries, its end with the file-level notes.
+// Events go one at a time by value to the batch and are never stored: their size is harmless.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event<'p> {
     File(&'p Path),
