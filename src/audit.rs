@@ -38,6 +38,10 @@ pub struct AuditOptions {
     pub sheet: Option<String>,
     /// `--max-line-bytes`: the longest NDJSON line or CSV record read.
     pub max_line_bytes: usize,
+    /// How URLs among `paths` are fetched (`--rate`, `--timeout`, `--allow-private-hosts`, ...).
+    pub http: crate::http::HttpOptions,
+    /// `--save DIR`: where a harvested portal's metadata is written, for an offline re-audit.
+    pub save: Option<PathBuf>,
 }
 
 impl Default for AuditOptions {
@@ -55,6 +59,8 @@ impl Default for AuditOptions {
             findings: None,
             sheet: None,
             max_line_bytes: manifest::DEFAULT_MAX_LINE_BYTES,
+            http: crate::http::HttpOptions::default(),
+            save: None,
         }
     }
 }

@@ -53,6 +53,11 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Prepared> {
     let mut out = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
         let stdin = path.as_os_str() == "-";
+        // A URL is fetched by whoever reads it (a portal harvest), not copied here.
+        if crate::portal::harvest::is_url(path) {
+            out.push(path.clone());
+            continue;
+        }
         if !stdin {
             let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
             let kind = meta.file_type();

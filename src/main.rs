@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     remove_outputs_on_signal();
     dpg_audit::guard::install_quiet_hook();
     let outcome = match cli.command {
-        Command::Audit(args) => audit(args),
+        Command::Audit(args) => audit(*args),
         Command::Normalize(args) => normalize(args),
         Command::Access(args) => access(args),
         Command::Rules(args) => rules_cmd(args),
@@ -66,6 +66,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     dpg_audit::limits::set_findings_buffer_bytes(args.findings_buffer_bytes);
     // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
     let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
+    let http = args.http_options()?;
     let opts = dpg_audit::AuditOptions {
         paths: prepared.paths.clone(),
         config: args.config,
@@ -79,6 +80,8 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         findings: args.findings,
         sheet: args.sheet,
         max_line_bytes: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
+        http,
+        save: args.save.clone(),
     };
     // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
     // reports as its datasets are done, to the outputs opened here once it is known to be one.

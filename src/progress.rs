@@ -22,6 +22,7 @@ struct ProgressBar;
 #[cfg(not(feature = "cli"))]
 impl ProgressBar {
     fn set_length(&self, _: u64) {}
+    fn set_position(&self, _: u64) {}
     fn inc(&self, _: u64) {}
     fn finish_and_clear(&self) {}
 }
@@ -86,4 +87,65 @@ impl Progress {
 #[cfg(feature = "cli")]
 fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
     let _ = write!(w, "{} rows/s", HumanCount(state.per_sec() as u64));
+}
+
+/// A harvest's progress: pages fetched, datasets read, and (once the portal's count is known)
+/// a bar with an ETA. Drawn only when stderr is a terminal, like [`Progress`].
+#[derive(Debug)]
+pub struct Harvesting {
+    bar: Option<ProgressBar>,
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pages: std::sync::atomic::AtomicU64,
+}
+
+impl Harvesting {
+    /// `wanted`: the user did not pass `--quiet`.
+    pub fn new(wanted: bool) -> Self {
+        let pages = std::sync::atomic::AtomicU64::new(0);
+        #[cfg(feature = "cli")]
+        if wanted && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} harvesting: page {msg}, {human_pos} datasets  {elapsed}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(250));
+            return Harvesting { bar: Some(bar), pages };
+        }
+        let _ = wanted;
+        Harvesting { bar: None, pages }
+    }
+
+    /// The datasets the portal counts (switches to a bar with an ETA).
+    pub fn set_total(&self, datasets: u64) {
+        if let Some(bar) = &self.bar {
+            #[cfg(feature = "cli")]
+            if bar.length().is_none()
+                && let Ok(style) = ProgressStyle::with_template(
+                    "{bar:30} page {msg}, {human_pos}/{human_len} datasets  ETA {eta}",
+                )
+            {
+                bar.set_style(style);
+            }
+            bar.set_length(datasets);
+        }
+    }
+
+    /// A page is read; `datasets` read so far.
+    pub fn page(&self, datasets: u64) {
+        let n = self.pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(bar) = &self.bar {
+            #[cfg(feature = "cli")]
+            bar.set_message(n.to_string());
+            bar.set_position(datasets);
+        }
+        let _ = n;
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }

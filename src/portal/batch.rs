@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::folder::{self, Scan, Source};
+use super::harvest::{self, Event as HarvestEvent, Harvest};
 use super::{Dataset, Detected, Entry, InputFormat, Item, LOOKED_FOR, Unreadable, detect, read_file};
 use crate::audit::{AuditOptions, check_rule_data, run_here};
 use crate::config::Config;
@@ -112,7 +113,7 @@ pub fn run(
     if input == InputFormat::Manifest {
         return Ok(None);
     }
-    let Some(scan) = sources(&opts.paths, input)? else { return Ok(None) };
+    let Some(scan) = sources(opts, input)? else { return Ok(None) };
     check_rule_data()?;
     let mut base = Config::discover(opts.config.as_deref(), opts.paths.first().map(PathBuf::as_path))?;
     let Scan { sources, skipped, .. } = scan;
@@ -172,6 +173,7 @@ fn source_path(s: &Source) -> &Path {
         Source::Catalog { path, .. } => path,
         Source::Folder { meta, .. } => meta,
         Source::Manifests { dir, .. } => dir,
+        Source::Harvest(h) => h.label(),
     }
 }
 
@@ -207,6 +209,18 @@ fn entries_of(source: &Source, each: &mut dyn FnMut(Entry) -> bool) -> Result<Ve
             d.config_dir = Some(dir.clone());
             each(Ok(d));
             Ok(Vec::new())
+        }
+        Source::Harvest(h) => {
+            let mut notes = Vec::new();
+            h.stream(&mut |event| match event {
+                HarvestEvent::Entry(e) => each(e),
+                HarvestEvent::File(_) => true,
+                HarvestEvent::End(n) => {
+                    notes.extend(n);
+                    true
+                }
+            })?;
+            Ok(notes)
         }
     }
 }
@@ -279,10 +293,20 @@ pub fn stream_file(
 }
 /// Finds what to audit among the paths; `None` when they are item manifests (a folder holding
 /// nothing else is one collection, read by the manifest pipeline).
-fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Scan>> {
+fn sources(opts: &AuditOptions, input: InputFormat) -> Result<Option<Scan>> {
     let mut out = Scan::default();
     let mut manifests = Vec::new();
-    for path in paths {
+    let urls = opts.paths.iter().filter(|p| harvest::is_url(p)).count();
+    if urls > 0 && opts.save.is_some() && opts.paths.len() > 1 {
+        return Err(Error::usage("--save takes one URL to harvest (one portal per saved folder)"));
+    }
+    for path in &opts.paths {
+        if harvest::is_url(path) {
+            let url = path.to_string_lossy();
+            let h = Harvest::new(&url, input, &opts.http, opts.save.as_deref(), opts.progress)?;
+            out.sources.push(Source::Harvest(std::sync::Arc::new(h)));
+            continue;
+        }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
             let mut found = Scan::default();
@@ -388,6 +412,48 @@ fn batch(
     }
     let produce = |send: &mut dyn FnMut(Job) -> bool| -> Result<()> {
         for s in &sources {
+            if let Source::Harvest(h) = s {
+                // As for files, but a harvest hands on several files (pages) in turn; an HTTP
+                // failure ends the run (exit 2) rather than auditing a portal in part.
+                let mut file: Option<PathBuf> = None;
+                let mut held: Option<Entry> = None;
+                let mut many = false;
+                let mut go_on = true;
+                h.stream(&mut |event| {
+                    match event {
+                        HarvestEvent::File(p) => {
+                            file = Some(p.to_path_buf());
+                            held = None;
+                            many = false;
+                        }
+                        HarvestEvent::Entry(e) => {
+                            if let Some(first) = held.take() {
+                                many = true;
+                                go_on = send((first, true));
+                            }
+                            if many {
+                                go_on = go_on && send((e, true));
+                            } else {
+                                held = Some(e);
+                            }
+                        }
+                        HarvestEvent::End(notes) => {
+                            if let Some(first) = held.take() {
+                                go_on = go_on && send((first, false));
+                            }
+                            let path = file.as_deref().unwrap_or(h.label());
+                            let mut all =
+                                file_notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            all.extend(notes.iter().map(|n| format!("{}: {n}", path.display())));
+                        }
+                    }
+                    go_on
+                })?;
+                if !go_on {
+                    return Ok(());
+                }
+                continue;
+            }
             // The first entry of a file waits for a second: only then is it known whether the
             // file holds several datasets.
             let mut held: Option<Entry> = None;

@@ -74,7 +74,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
 
 /// The note for a `package_search` page that holds fewer packages than the portal's `count`:
 /// the batch covers this page, not the portal.
-fn partial_page(seen: usize, count: u64) -> Option<String> {
+pub(crate) fn partial_page(seen: usize, count: u64) -> Option<String> {
     (count > seen as u64).then(|| {
         format!(
             "this package_search page holds {seen} of the {count} packages the portal counts: the other {} were not audited (page through with `start` and `rows`)",
@@ -109,7 +109,7 @@ fn read_lines(path: &Path, bytes: &[u8], whole: &serde_json::Error) -> Result<Ve
     Ok(out)
 }
 
-fn package(path: &Path, position: usize, value: &Value) -> Entry {
+pub(crate) fn package(path: &Path, position: usize, value: &Value) -> Entry {
     let mut d = Dataset::new(path, position, InputFormat::Ckan);
     let unreadable = |d: &Dataset, reason: String| Unreadable {
         source: path.to_path_buf(),

@@ -143,7 +143,7 @@ fn dcat(local: &str) -> Vec<String> {
     std::iter::once(format!("{DCAT}{local}")).chain(miscased).collect()
 }
 
-fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
+pub(crate) fn rdf_format(path: &Path, bytes: &[u8]) -> RdfFormat {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let by_ext = match ext.as_str() {
         "json" => RdfFormat::from_extension("jsonld"),

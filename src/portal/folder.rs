@@ -30,6 +30,8 @@ pub enum Source {
     Folder { meta: PathBuf, format: InputFormat, dir: PathBuf, files: Vec<PathBuf> },
     /// The item manifests of one folder: one collection.
     Manifests { dir: PathBuf, files: Vec<PathBuf> },
+    /// A live portal harvested over HTTP (`audit <URL>`).
+    Harvest(std::sync::Arc<super::harvest::Harvest>),
 }
 
 /// What a walk found.

@@ -15,6 +15,7 @@ pub mod datacite;
 pub mod dcat;
 pub mod folder;
 pub mod frictionless;
+pub mod harvest;
 pub mod hf_card;
 pub mod pod;
 
