@@ -219,7 +219,7 @@ fn license_table(profile: Profile) -> Weighted<LicenseChoice> {
             (Rare, 300),
         ],
         Profile::Half => vec![
-            (Fixed("CC-BY-4.0"), 30_000),
+            (Fixed("CC-BY-4.0"), 16_000),
             (Fixed("cc-by-4.0"), 3_000),
             (Fixed("CC BY 4.0"), 3_000),
             (Fixed("https://creativecommons.org/licenses/by/4.0/"), 4_000),
@@ -227,7 +227,7 @@ fn license_table(profile: Profile) -> Weighted<LicenseChoice> {
             (Fixed("https://creativecommons.org/publicdomain/zero/1.0/"), 2_000),
             (Fixed("ODbL-1.0"), 1_500),
             (Fixed("CC-BY-SA-4.0"), 3_000),
-            (Fixed("CC-BY-NC-4.0"), 5_000),
+            (Fixed("CC-BY-NC-4.0"), 12_000),
             (Fixed("CC BY-NC-SA 4.0"), 1_500),
             (Fixed("CC-BY-ND-4.0"), 1_000),
             (Fixed("GPL-2.0"), 500),
@@ -237,7 +237,7 @@ fn license_table(profile: Profile) -> Weighted<LicenseChoice> {
             (Fixed("other"), 500),
             (Fixed("unknown"), 500),
             (Fixed("notspecified"), 500),
-            (Fixed(""), 2_000),
+            (Fixed(""), 5_000),
             (Rare, 33_000),
         ],
         Profile::Dirty => vec![
