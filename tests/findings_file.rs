@@ -364,7 +364,8 @@ fn parquet_findings_equal_ndjson_findings_in_every_column() {
 fn findings_are_the_same_in_every_format_whatever_the_threads_and_batches() {
     let dir = tempdir();
     let rows = 50_000usize;
-    let licenses = ["CC-BY-4.0", "CC-BY-NC-4.0", "CC BY 4.0", "", "Mystery", "CC0-1.0", "GPL-2.0", "cc-by-4.0"];
+    let licenses =
+        ["CC-BY-4.0", "CC-BY-NC-4.0", "CC BY 4.0", "", "Mystery", "CC0-1.0", "GPL-2.0", "cc-by-4.0"];
     let id = |i: usize| {
         // Scattered (no increasing batch), and every 4,999th row repeats an earlier id.
         let k = if i % 4999 == 4998 { i / 2 } else { i };
@@ -413,10 +414,7 @@ fn findings_are_the_same_in_every_format_whatever_the_threads_and_batches() {
         if ext == "parquet" {
             let first = rows_of(&dir.path().join("f-1-8192.parquet"));
             assert!(first.len() > rows / 2, "{ext}: about half the rows fail, some twice: {}", first.len());
-            assert!(
-                first.iter().any(|r| r[0] == "duplicate-item-id"),
-                "duplicates are in the file too"
-            );
+            assert!(first.iter().any(|r| r[0] == "duplicate-item-id"), "duplicates are in the file too");
         }
         assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{ext}: findings files differ between runs");
     }

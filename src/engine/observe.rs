@@ -281,9 +281,10 @@ impl Partial {
                     self.run_tally.items += 1;
                     self.run_tally.uncovered += u64::from(!fast.covered);
                 } else if let Some(u) = raw_url
-                    && let Some(j) = self.recent_prefixes.iter().position(|r| {
-                        if urls_visible { r.prefix.starts(u) } else { r.prefix.matches(u) }
-                    })
+                    && let Some(j) = self
+                        .recent_prefixes
+                        .iter()
+                        .position(|r| if urls_visible { r.prefix.starts(u) } else { r.prefix.matches(u) })
                 {
                     // Back to a prefix seen before: it becomes current, the current one takes
                     // its place among the recent ones.
@@ -324,7 +325,14 @@ impl Partial {
                         let active = match detail {
                             Some((u, p)) => {
                                 let (msg, shown) = findings::url_invalid(u, p);
-                                self.rec.record(ax, g, &At { license, license_key, ..at(i) }, &msg, Some(&shown), None)
+                                self.rec.record(
+                                    ax,
+                                    g,
+                                    &At { license, license_key, ..at(i) },
+                                    &msg,
+                                    Some(&shown),
+                                    None,
+                                )
                             }
                             None => {
                                 let at = At { license, license_key, ..at(i) };
