@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""The DPG audit of a Parquet manifest, hand-written in DuckDB SQL: the comparison job of
-bench/compare.sh.
+"""The DPG audit of an item manifest, hand-written in DuckDB SQL: the comparison job of
+bench/compare.sh. The manifest is read with DuckDB's own reader for its extension: read_parquet
+(.parquet), read_csv (.csv, .csv.gz: DuckDB's parallel CSV reader, gzip decompressed as it
+reads) or read_json in newline-delimited form (.ndjson, .jsonl); the SQL audit is the same.
 
   duckdb_audit.py prepare MANIFEST --dpg-audit BIN --lookup LOOKUP.parquet
       Before timing. Builds the license lookup table from the manifest's distinct license
@@ -71,6 +73,36 @@ PRIVATE_HOST_RE = (
 )
 
 
+COLUMNS = ["id", "license", "url", "access"]
+
+
+def source_sql(path, row_numbers=False):
+    """A FROM item reading the manifest with DuckDB's reader for its kind; with `row_numbers`,
+    each row's 1-based position in the file as `row` (Parquet: the reader's file_row_number;
+    text: row_number() over the scan, which DuckDB keeps in file order)."""
+    quoted = path.replace("'", "''")
+    lower = path.lower()
+    if lower.endswith(".parquet"):
+        if row_numbers:
+            return (f"(SELECT id, license, url, access, file_row_number + 1 AS row "
+                    f"FROM read_parquet('{quoted}', file_row_number = true))")
+        return f"read_parquet('{quoted}')"
+    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS)
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+        # Every column as text, as dpg-audit reads it.
+        reader = f"read_csv('{quoted}', header = true, all_varchar = true)"
+    elif lower.endswith((".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")):
+        reader = f"read_json('{quoted}', format = 'newline_delimited', columns = {{{cols}}})"
+    else:
+        sys.exit(f"duckdb_audit.py: {path}: unknown manifest extension")
+    # An empty CSV cell reads as NULL; the Parquet twin holds '' there, which the lookup and the
+    # URL rule judge, so text gives '' back.
+    text = "id, coalesce(license, '') AS license, coalesce(url, '') AS url, coalesce(access, '') AS access"
+    if row_numbers:
+        return f"(SELECT {text}, row_number() OVER () AS row FROM {reader})"
+    return f"(SELECT {text} FROM {reader})"
+
+
 def sql_list(items):
     return ", ".join("'" + s.replace("'", "''") + "'" for s in items)
 
@@ -80,8 +112,7 @@ def prepare(args):
     distinct = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT license FROM read_parquet(?) WHERE license IS NOT NULL ORDER BY 1",
-            [args.manifest],
+            f"SELECT DISTINCT license FROM {source_sql(args.manifest)} WHERE license IS NOT NULL ORDER BY 1"
         ).fetchall()
     ]
     # SPDX expressions: one line per string on stdin (the generator writes no newlines in values).
@@ -164,7 +195,6 @@ def run(args):
     con.execute(f"SET threads = {int(args.threads)}")
     con.execute("CREATE TEMP TABLE lic AS SELECT * FROM read_parquet(?)", [args.lookup])
     manifest_name = os.path.basename(args.manifest).replace("'", "''")
-    manifest = args.manifest.replace("'", "''")
     findings_path = args.findings.replace("'", "''")
     disc_cases = " ".join(
         f"WHEN '{t}' THEN '{r.replace(chr(39), chr(39) * 2)}'" for t, r in DISCRIMINATORY.items()
@@ -173,10 +203,7 @@ def run(args):
     # rows with at least one finding, and unnest their findings.
     query = f"""
     COPY (
-      WITH src AS (
-        SELECT id, license, url, access, file_row_number + 1 AS row
-        FROM read_parquet('{manifest}', file_row_number = true)
-      ),
+      WITH src AS (SELECT id, license, url, access, row FROM {source_sql(args.manifest, True)}),
       dup_ids AS (SELECT id FROM src {"WHERE false" if args.no_duplicates else ""}
                   GROUP BY id HAVING count(*) > 1),
       judged AS (
@@ -232,7 +259,7 @@ def run(args):
     tallies = con.execute(
         f"""
         SELECT regexp_extract(url, '{HOST_RE}', 1) AS host, l.spdx AS spdx, count(*) AS n
-        FROM read_parquet('{manifest}') s LEFT JOIN lic l ON lower(trim(s.license)) = l.key
+        FROM {source_sql(args.manifest)} s LEFT JOIN lic l ON lower(trim(s.license)) = l.key
         GROUP BY GROUPING SETS ((host), (spdx))
         """
     ).fetchall()

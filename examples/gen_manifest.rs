@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example gen_manifest -- --rows 10000000 --out /tmp/items.parquet \
-//!     [--seed 42] [--profile dirty|clean] [--ids sequential|uuid] [--row-group-rows 131072] \
+//!     [--seed 42] [--profile dirty|clean|half] [--ids sequential|uuid] [--row-group-rows 131072] \
 //!     [--compression zstd]
 //! ```
 //!
@@ -24,6 +24,12 @@
 //!   CC-BY-4.0. ~0.02% of URLs are on one stray host (`mirror.example.net`, which a config can
 //!   declare as a mirror); access holds only permitted restrictions (login, registration, API
 //!   key, rate limit). Audited with that mirror declared, it has no findings at all.
+//! * `half`: the manifest of issue #21, a steward's dirty collection: about half of all rows carry
+//!   a finding. A long tail of about 1,000 license spellings (the dirty profile's families and
+//!   mangled spellings, drawn far less skewed, so the tail is really used), non-free and
+//!   unversioned licenses on about a quarter of the rows, and hosts mixed row by row (the main
+//!   host on about 70% of rows, the rest spread over four others), so no run of rows shares a
+//!   verdict.
 
 use std::collections::HashSet;
 use std::error::Error;
@@ -105,6 +111,8 @@ fn write_uuid(out: &mut String, row: u64) -> std::fmt::Result {
 enum Profile {
     Dirty,
     Clean,
+    /// About half the rows with a finding (issue #21's benchmark manifest).
+    Half,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +218,28 @@ fn license_table(profile: Profile) -> Weighted<LicenseChoice> {
             (Fixed("Creative Commons Attribution 4.0 International"), 150),
             (Rare, 300),
         ],
+        Profile::Half => vec![
+            (Fixed("CC-BY-4.0"), 16_000),
+            (Fixed("cc-by-4.0"), 3_000),
+            (Fixed("CC BY 4.0"), 3_000),
+            (Fixed("https://creativecommons.org/licenses/by/4.0/"), 4_000),
+            (Fixed("CC0-1.0"), 5_000),
+            (Fixed("https://creativecommons.org/publicdomain/zero/1.0/"), 2_000),
+            (Fixed("ODbL-1.0"), 1_500),
+            (Fixed("CC-BY-SA-4.0"), 3_000),
+            (Fixed("CC-BY-NC-4.0"), 12_000),
+            (Fixed("CC BY-NC-SA 4.0"), 1_500),
+            (Fixed("CC-BY-ND-4.0"), 1_000),
+            (Fixed("GPL-2.0"), 500),
+            (Fixed("MIT"), 500),
+            (Fixed("CC BY"), 1_500),
+            (Fixed("Creative Commons"), 1_000),
+            (Fixed("other"), 500),
+            (Fixed("unknown"), 500),
+            (Fixed("notspecified"), 500),
+            (Fixed(""), 5_000),
+            (Rare, 33_000),
+        ],
         Profile::Dirty => vec![
             (Fixed("CC-BY-4.0"), 60_000),
             (Fixed("cc-by-4.0"), 4_000),
@@ -240,8 +270,9 @@ fn license_table(profile: Profile) -> Weighted<LicenseChoice> {
     Weighted::new(pairs)
 }
 
-/// About 200 distinct rare spellings, as harvested portals produce them. In the clean profile
-/// they are all spellings of CC BY 4.0 (bench/compare.sh warns if the clean manifest has findings).
+/// About 200 distinct rare spellings (1,000 in the half profile), as harvested portals produce
+/// them. In the clean profile they are all spellings of CC BY 4.0 (bench/compare.sh warns if the
+/// clean manifest has findings).
 fn rare_variants(seed: u64, profile: Profile) -> Vec<String> {
     const CLEAN_BASES: &[&str] = &[
         "CC BY 4.0",
@@ -296,11 +327,17 @@ fn rare_variants(seed: u64, profile: Profile) -> Vec<String> {
     let clean = profile == Profile::Clean;
     let (bases, url_kinds) =
         if clean { (CLEAN_BASES, CLEAN_URL_KINDS) } else { (DIRTY_BASES, DIRTY_URL_KINDS) };
-    let mut rng = Rng::new(seed, if clean { 0xC1EA_0F7A_11A5 } else { 0x5EED_0F7A_11A5 });
+    let stream = match profile {
+        Profile::Clean => 0xC1EA_0F7A_11A5,
+        Profile::Dirty => 0x5EED_0F7A_11A5,
+        Profile::Half => 0x4A1F_0F7A_11A5,
+    };
+    let mut rng = Rng::new(seed, stream);
+    let wanted = if profile == Profile::Half { 1_000 } else { 200 };
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut attempts = 0;
-    while out.len() < 200 && attempts < 20_000 {
+    while out.len() < wanted && attempts < 100 * wanted {
         attempts += 1;
         // The clean profile has no jurisdiction ports or IGO variants (other licenses).
         let kind = if clean { [0, 1, 4, 5, 6, 7][rng.below(6) as usize] } else { rng.below(8) };
@@ -376,6 +413,17 @@ fn url_table(profile: Profile) -> Weighted<UrlChoice> {
     use UrlChoice::{Empty, Invalid, Main, Stray};
     let pairs = match profile {
         Profile::Clean => vec![(Main, 99_980), (Stray("https://mirror.example.net/items/", ""), 20)],
+        // Row by row: every row draws its host, so neighbours rarely share one.
+        Profile::Half => vec![
+            (Main, 70_000),
+            (Stray("https://mirror.example.net/items/", ""), 9_000),
+            (Stray("https://files.example.com/d/", ".zip"), 8_000),
+            (Stray("http://legacy.data.example.org/items/", ""), 7_000),
+            (Stray("https://zenodo.org/records/", ""), 5_500),
+            (Invalid("items/", ""), 200),
+            (Invalid("ftp://ftp.example.org/pub/", ".zip"), 200),
+            (Empty, 100),
+        ],
         Profile::Dirty => vec![
             (Main, 99_750),
             (Stray("https://mirror.example.net/items/", ""), 80),
@@ -406,7 +454,7 @@ fn access_table(profile: Profile) -> Weighted<&'static str> {
             ("rate limit", 1_000),
             ("login required", 500),
         ],
-        Profile::Dirty => vec![
+        Profile::Dirty | Profile::Half => vec![
             ("", 58_550),
             ("none", 14_000),
             ("public", 14_000),
@@ -524,6 +572,7 @@ struct Generator {
     access: Weighted<&'static str>,
     ids: Ids,
     schema: SchemaRef,
+    half: bool,
 }
 
 impl Generator {
@@ -542,6 +591,7 @@ impl Generator {
             access: access_table(profile),
             ids,
             schema,
+            half: profile == Profile::Half,
         }
     }
 
@@ -570,8 +620,11 @@ impl Generator {
             match self.licenses.draw(&mut rng) {
                 LicenseChoice::Fixed(s) => license.append_value(s),
                 LicenseChoice::Rare => {
-                    // Skewed: a few rare spellings recur, most appear a handful of times.
-                    let k = (rng.unit().powi(3) * self.rare.len() as f64) as usize;
+                    // Skewed: a few rare spellings recur, most appear a handful of times (in
+                    // the half profile, less skewed: every one of the ~1,000 is in use).
+                    let u = rng.unit();
+                    let u = if self.half { u * u } else { u.powi(3) };
+                    let k = (u * self.rare.len() as f64) as usize;
                     license.append_value(self.rare.get(k).map_or("", String::as_str));
                 }
             }

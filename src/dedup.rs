@@ -706,6 +706,74 @@ mod tests {
         }
     }
 
+    /// A UUID-shaped id for `n`, unique per `n` (the splitmix64 finalizer is a bijection) and in
+    /// no order, as content collections keyed by UUID have them.
+    fn uuid(n: u64) -> String {
+        let mix = |mut z: u64| {
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let (hi, lo) = (mix(n), mix(n ^ 0x5851_F42D_4C95_7F2D));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xffff,
+            hi & 0xfff,
+            0x8000 | (lo >> 48 & 0x3fff),
+            lo & 0xffff_ffff_ffff
+        )
+    }
+
+    #[test]
+    fn distinct_ids_that_collide_in_a_tiny_hash_are_not_duplicates() {
+        // A 4-bit hash: every id shares its hash with thousands of others, across spilled runs,
+        // the memory run and two workers. Only the bytes may decide, and they all differ.
+        let tiny: fn(&[u8]) -> u64 = |b| hash_id(b) & 0xf;
+        let mut a = IdCollector::with_budget(4096);
+        let mut b = IdCollector::with_budget(1 << 20);
+        a.hash = tiny;
+        b.hash = tiny;
+        for row in 1..=20_000u64 {
+            let c = if row % 2 == 0 { &mut a } else { &mut b };
+            c.push(0, row, &uuid(row)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(a.runs.len() > 1 && !b.entries.is_empty(), "spilled runs and buffered ids both take part");
+        assert_eq!(dups(vec![a, b]), vec![]);
+
+        // Two different ids with one hash, next to a real duplicate with that same hash.
+        let mut c = IdCollector::with_budget(1024);
+        c.hash = |_| 42;
+        for (row, id) in [(1, "alpha"), (2, "beta"), (3, "gamma"), (4, "beta")] {
+            c.push(0, row, id).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(dups(vec![c]), vec![("beta".to_string(), 2, 4)]);
+    }
+
+    #[test]
+    fn one_real_duplicate_among_millions_of_unordered_ids_is_found_with_its_rows() {
+        // 3 million UUIDs in no order, fed as two workers feed batches (so the increasing-span
+        // shortcut does not apply), with the default budget: several spilled runs each. Row
+        // 2,750,001 repeats the id of row 123,457; nothing else repeats.
+        const ROWS: u64 = 3_000_000;
+        const BATCH: u64 = 8192;
+        let (first, again) = (123_457u64, 2_750_001u64);
+        let id_of = |row: u64| if row == again { uuid(first) } else { uuid(row) };
+        let spans = SortedSpans::default();
+        let mut workers = [IdCollector::default(), IdCollector::default()];
+        for (k, start) in (1..=ROWS).step_by(BATCH as usize).enumerate() {
+            let n = BATCH.min(ROWS + 1 - start);
+            let ids: Vec<String> = (start..start + n).map(id_of).collect();
+            workers[k % 2]
+                .push_batch(Some(&spans), 0, start, ids.len(), |i| Some(ids[i].as_str()))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(spans.is_empty(), "no batch of UUIDs is increasing");
+        assert!(workers.iter().all(|w| !w.runs.is_empty()), "each worker spilled");
+        let [a, b] = workers;
+        assert_eq!(dups(vec![a, b]), vec![(uuid(first), first, again)]);
+    }
+
     #[test]
     fn long_ids_past_the_read_block_are_compared_whole() {
         let long = |c: char| c.to_string().repeat(70_000);

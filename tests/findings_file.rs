@@ -355,3 +355,67 @@ fn parquet_findings_equal_ndjson_findings_in_every_column() {
     assert!(has(&|r| r[0] == "duplicate-item-id"));
     assert!(has(&|r| r[9] == "relicensed upstream"));
 }
+
+/// A Parquet manifest where about half the rows fail, in many row groups (the workers' units),
+/// with ids in no order and a few repeated: every findings format must come out the same whatever
+/// the threads and batch sizes. Parquet files are compared by content (a chunk boundary may fall
+/// elsewhere, so row groups may differ), CSV and NDJSON byte for byte.
+#[test]
+fn findings_are_the_same_in_every_format_whatever_the_threads_and_batches() {
+    let dir = tempdir();
+    let rows = 50_000usize;
+    let licenses =
+        ["CC-BY-4.0", "CC-BY-NC-4.0", "CC BY 4.0", "", "Mystery", "CC0-1.0", "GPL-2.0", "cc-by-4.0"];
+    let id = |i: usize| {
+        // Scattered (no increasing batch), and every 4,999th row repeats an earlier id.
+        let k = if i % 4999 == 4998 { i / 2 } else { i };
+        format!("{:016x}", (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    };
+    let ids: Vec<String> = (0..rows).map(id).collect();
+    let license: Vec<&str> = (0..rows).map(|i| licenses[(i * 7 + i / 3) % licenses.len()]).collect();
+    let urls: Vec<String> = (0..rows)
+        .map(|i| match i % 5 {
+            0 => format!("https://mirror.example.net/{i}"),
+            1 if i % 3 == 0 => format!("ftp://files.example.org/{i}"),
+            _ => format!("https://data.example.org/{i}"),
+        })
+        .collect();
+    let access: Vec<&str> = (0..rows).map(|i| ["", "login", "members only", "whatever"][i % 4]).collect();
+    let b = batch(vec![
+        ("id", Arc::new(StringArray::from_iter_values(&ids)) as _),
+        ("license", Arc::new(StringArray::from_iter_values(&license)) as _),
+        ("url", Arc::new(StringArray::from_iter_values(&urls)) as _),
+        ("access", Arc::new(StringArray::from_iter_values(&access)) as _),
+    ]);
+    let manifest = dir.path().join("items.parquet");
+    write_parquet(&manifest, &[b], Compression::SNAPPY, 3_000);
+    for ext in ["parquet", "csv", "ndjson"] {
+        let mut outputs = Vec::new();
+        for (threads, batch) in [("1", "8192"), ("2", "1000"), ("3", "77")] {
+            let out = dir.path().join(format!("f-{threads}-{batch}.{ext}"));
+            let run = audit_json(&[
+                p(&manifest),
+                "-j",
+                threads,
+                "--batch-size",
+                batch,
+                "--max-findings",
+                "0",
+                "--findings",
+                p(&out),
+            ]);
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            outputs.push(if ext == "parquet" {
+                serde_json::to_vec(&rows_of(&out)).unwrap_or_else(|e| panic!("{e}"))
+            } else {
+                std::fs::read(&out).unwrap_or_else(|e| panic!("{e}"))
+            });
+        }
+        if ext == "parquet" {
+            let first = rows_of(&dir.path().join("f-1-8192.parquet"));
+            assert!(first.len() > rows / 2, "{ext}: about half the rows fail, some twice: {}", first.len());
+            assert!(first.iter().any(|r| r[0] == "duplicate-item-id"), "duplicates are in the file too");
+        }
+        assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{ext}: findings files differ between runs");
+    }
+}

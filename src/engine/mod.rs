@@ -293,6 +293,7 @@ impl Auditor {
                 id: Some(&d.id),
                 evidence: None,
                 license: None,
+                license_key: None,
             };
             // The texts are only made when the finding is kept or written.
             if rec.wants_texts(self, d.manifest, d.row, rule) {

@@ -7,7 +7,7 @@
 use arrow_array::Array;
 
 use super::Auditor;
-use super::partial::{At, LocalVerdict, Partial};
+use super::partial::{At, LocalVerdict, Partial, RECENT_PREFIXES, RecentPrefix, count_host};
 use crate::config::DpgType;
 use crate::error::Error;
 use crate::manifest::{self, Field, ItemBatch, TextColumn};
@@ -193,6 +193,7 @@ impl Partial {
             id: get(&id, i),
             evidence: None,
             license: None,
+            license_key: None,
         };
 
         let has_url = url.is_some();
@@ -252,16 +253,18 @@ impl Partial {
                 // License and access restrictions: judged once per distinct value already.
                 let bits = self.slot_bits[license_slot];
                 let license = label_of(bits);
-                if let Some(label) = ((bits & LABEL_BITS) as usize).checked_sub(1) {
+                let label = ((bits & LABEL_BITS) as usize).checked_sub(1);
+                if let Some(label) = label {
                     self.label_rows[label][i & 3] += 1;
                 }
+                let license_key = label.map(|l| l as u64);
                 let mut noisy = bits & NOISY != 0;
                 let access_slot = access_slots.map_or(usize::MAX, |a| a[i] as usize);
                 if has_access {
                     noisy |= self.slot_bits[access_slot] & NOISY != 0;
                 }
                 if noisy {
-                    let at = At { license, ..at(i) };
+                    let at = At { license, license_key, ..at(i) };
                     has_error |=
                         self.record_verdict(ax, license_slot, &At { evidence: get(&evidence, i), ..at });
                     if has_access {
@@ -278,12 +281,14 @@ impl Partial {
                     self.run_tally.items += 1;
                     self.run_tally.uncovered += u64::from(!fast.covered);
                 } else if let Some(u) = raw_url
-                    && self.prev_prefix.as_ref().is_some_and(|(p, _)| p.matches(u))
-                    && let Some((prev, host)) = self.prev_prefix.take()
+                    && let Some(j) = self
+                        .recent_prefixes
+                        .iter()
+                        .position(|r| if urls_visible { r.prefix.starts(u) } else { r.prefix.matches(u) })
                 {
-                    // Back to the run before (the current prefix becomes the previous one).
-                    self.tally_host(&host, prev.covered);
-                    self.url_prefix = Some(prev);
+                    // Back to a prefix seen before: it becomes current, the current one takes
+                    // its place among the recent ones.
+                    self.resume_prefix(j);
                 } else if url.is_some() {
                     let problem = match raw_url.map(str::trim).filter(|u| !u.is_empty()) {
                         None => Some((Rule::AccessLocationMissing, None, 8usize)),
@@ -320,10 +325,18 @@ impl Partial {
                         let active = match detail {
                             Some((u, p)) => {
                                 let (msg, shown) = findings::url_invalid(u, p);
-                                self.rec.record(ax, g, &At { license, ..at(i) }, &msg, Some(&shown), None)
+                                self.rec.record(
+                                    ax,
+                                    g,
+                                    &At { license, license_key, ..at(i) },
+                                    &msg,
+                                    Some(&shown),
+                                    None,
+                                )
                             }
                             None => {
-                                self.rec.record(ax, g, &At { license, ..at(i) }, findings::NO_URL, None, kind)
+                                let at = At { license, license_key, ..at(i) };
+                                self.rec.record(ax, g, &at, findings::NO_URL, None, kind)
                             }
                         };
                         has_error |= active && ax.policy.profile.severity(rule) == Severity::Error;
@@ -407,10 +420,46 @@ impl Partial {
     /// changes. Past [`HOST_CAP`] distinct hosts the rest share one entry, keeping memory bounded.
     fn tally_host(&mut self, host: &str, covered: bool) {
         if self.run_host != host {
-            self.flush_host_run();
-            // The URL prefix counts into the current run: it leaves with it, as the previous one.
             let old = std::mem::replace(&mut self.run_host, host.to_string());
-            self.prev_prefix = self.url_prefix.take().map(|p| (p, old));
+            let run = std::mem::take(&mut self.run_tally);
+            match self.url_prefix.take() {
+                // The URL prefix counts into the current run: it leaves with it, as the most
+                // recent one; the oldest drops off the end, its items into the host table.
+                Some(prefix) => {
+                    if self.recent_prefixes.len() >= RECENT_PREFIXES
+                        && let Some(last) = self.recent_prefixes.pop()
+                    {
+                        count_host(&mut self.hosts, &last.host, last.tally);
+                    }
+                    self.recent_prefixes.insert(0, RecentPrefix { prefix, host: old, tally: run });
+                }
+                None => count_host(&mut self.hosts, &old, run),
+            }
+        }
+        self.run_tally.items += 1;
+        if !covered {
+            self.run_tally.uncovered += 1;
+        }
+    }
+
+    /// Makes recent prefix `j` current again and counts a row under it (see [`tally_host`]):
+    /// the two swap places, host, prefix and items counted, so nothing is flushed or copied.
+    fn resume_prefix(&mut self, j: usize) {
+        let r = &mut self.recent_prefixes[j];
+        let covered = r.prefix.covered;
+        match self.url_prefix.take() {
+            Some(current) => {
+                std::mem::swap(&mut r.host, &mut self.run_host);
+                std::mem::swap(&mut r.tally, &mut self.run_tally);
+                self.url_prefix = Some(std::mem::replace(&mut r.prefix, current));
+            }
+            None => {
+                self.flush_host_run();
+                let r = self.recent_prefixes.remove(j);
+                self.run_host = r.host;
+                self.run_tally = r.tally;
+                self.url_prefix = Some(r.prefix);
+            }
         }
         self.run_tally.items += 1;
         if !covered {

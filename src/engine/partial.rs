@@ -28,6 +28,35 @@ pub(crate) const EXAMPLES: usize = 3;
 
 /// Distinct hosts tallied per partial before the rest are counted together.
 pub(crate) const HOST_CAP: usize = 10_000;
+
+/// URL prefixes kept besides the current one (see [`Partial::recent_prefixes`]): enough for the
+/// handful of hosts and folders a collection mixes; a row that matches none is checked in full.
+pub(crate) const RECENT_PREFIXES: usize = 8;
+
+/// A URL prefix that was current before, with its host and the items counted for it since.
+#[derive(Debug)]
+pub(crate) struct RecentPrefix {
+    pub(crate) prefix: UrlPrefix,
+    pub(crate) host: String,
+    pub(crate) tally: HostTally,
+}
+
+/// Adds a run of items of `host` to the host table (past [`HOST_CAP`] hosts, to the shared
+/// entry of the others).
+pub(crate) fn count_host(hosts: &mut HashMap<String, HostTally>, host: &str, run: HostTally) {
+    if run.items == 0 {
+        return;
+    }
+    let tally = match hosts.get_mut(host) {
+        Some(t) => t,
+        None => {
+            let key = if hosts.len() < HOST_CAP { host.to_string() } else { OTHER_HOSTS.to_string() };
+            hosts.entry(key).or_default()
+        }
+    };
+    tally.items += run.items;
+    tally.uncovered += run.uncovered;
+}
 pub(crate) const OTHER_HOSTS: &str = "(other hosts)";
 
 /// Bumped whenever the serialized form changes: bytes of another version are refused.
@@ -85,6 +114,9 @@ pub(crate) struct At<'r> {
     /// The item's license label (its normalized SPDX expression, or the status when none), for
     /// the findings file; None where the row was not read or the finding is made later.
     pub(crate) license: Option<&'r str>,
+    /// Names `license` for the findings file's encoder: the label's number in the partial,
+    /// which never comes back with another text (see [`FindingRef::license_key`]).
+    pub(crate) license_key: Option<u64>,
 }
 
 impl At<'_> {
@@ -288,6 +320,7 @@ impl Recorder {
                 value,
                 evidence: at.evidence,
                 license: at.license,
+                license_key: at.license_key,
                 waived: waived.and_then(|x| ax.policy.exceptions.get(x)).map(|e| e.reason.as_str()),
                 kind,
                 manifest_index: Some(manifest),
@@ -370,9 +403,13 @@ pub struct Partial {
     pub(crate) url_memo: crate::policy::url::UrlMemo,
     /// The prefix of the last good URL, valid while its host is `run_host`.
     pub(crate) url_prefix: Option<UrlPrefix>,
-    /// The prefix before it, with its host: a stray URL amid a long run of one prefix then costs
-    /// one full check, not a second one to find the prefix again.
-    pub(crate) prev_prefix: Option<(UrlPrefix, String)>,
+    /// The prefixes before it, most recent first (at most [`RECENT_PREFIXES`]), each with its
+    /// host and the items counted for it since it left the current run. A stray URL amid a long
+    /// run of one prefix then costs one full check, not a second one to find the prefix again;
+    /// and hosts mixed row by row (a few hosts in any order) cost a few prefix comparisons per
+    /// row instead of a URL check, a host table update and a host string each time the host
+    /// changes.
+    pub(crate) recent_prefixes: Vec<RecentPrefix>,
     /// For dictionary columns (license, access): dictionary index + 1 (0 = null) -> verdict
     /// slot, `UNJUDGED` when not judged yet; valid for the dictionary in `dict_values`.
     pub(crate) dict_slots: [Vec<u32>; 2],
@@ -460,24 +497,15 @@ impl Partial {
     /// Counts the current run of one host into the host table.
     pub(crate) fn flush_host_run(&mut self) {
         let run = std::mem::take(&mut self.run_tally);
-        if run.items == 0 {
-            return;
-        }
-        let tally = match self.hosts.get_mut(self.run_host.as_str()) {
-            Some(t) => t,
-            None => {
-                let key =
-                    if self.hosts.len() < HOST_CAP { self.run_host.clone() } else { OTHER_HOSTS.to_string() };
-                self.hosts.entry(key).or_default()
-            }
-        };
-        tally.items += run.items;
-        tally.uncovered += run.uncovered;
+        count_host(&mut self.hosts, &self.run_host, run);
     }
 
     /// Everything counted so far moved out of the working memory into the result.
     pub(crate) fn settle(&mut self) {
         self.flush_host_run();
+        for r in &mut self.recent_prefixes {
+            count_host(&mut self.hosts, &r.host, std::mem::take(&mut r.tally));
+        }
         self.fold_label_rows();
     }
 

@@ -47,9 +47,10 @@ const COLUMNS: [&str; 12] = [
 
 /// The Parquet columns of few distinct texts, which [`super::dict_column`] dictionary-codes
 /// (positions in [`COLUMNS`]), and whether each can be null.
-const DICT_COLUMNS: [(usize, bool); 5] = [(0, false), (1, false), (3, true), (6, false), (7, true)];
+const DICT_COLUMNS: [(usize, bool); 7] =
+    [(0, false), (1, false), (3, true), (6, false), (7, true), (10, true), (11, true)];
 /// The others, which Parquet's own column writers encode.
-const ARROW_COLUMNS: [usize; 7] = [2, 4, 5, 8, 9, 10, 11];
+const ARROW_COLUMNS: [usize; 5] = [2, 4, 5, 8, 9];
 
 /// One finding, borrowed, as a worker holds it while encoding.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +66,11 @@ pub struct FindingRef<'a> {
     pub evidence: Option<&'a str>,
     /// The item's license label (see [`license_columns`]).
     pub license: Option<&'a str>,
+    /// Names the license label for the Parquet encoder, as `kind` names the finding's texts:
+    /// a number that never comes back with another label (the label's number in the worker's
+    /// partial). With millions of findings the license and license_status columns then cost a
+    /// number lookup per row instead of a hashed text. None: the label of this finding alone.
+    pub license_key: Option<u64>,
     pub waived: Option<&'a str>,
     /// Names the rule, severity, message and value together for the Parquet encoder: findings
     /// of one kind have the same four texts, which a chunk then holds once. The auditor numbers
@@ -88,6 +94,7 @@ impl<'a> From<&'a Finding> for FindingRef<'a> {
             value: f.value.as_deref(),
             evidence: f.evidence.as_deref(),
             license: None,
+            license_key: None,
             waived: f.waived.as_deref(),
             kind: None,
             manifest_index: None,
@@ -144,7 +151,7 @@ impl Chunk {
             Chunk::Bytes(b) => b.len(),
             Chunk::Parquet(p) => {
                 let arrow: usize = p.arrow.iter().map(|a| a.get_array_memory_size()).sum();
-                arrow + p.kinds.byte_size() + p.manifest.byte_size()
+                arrow + p.kinds.byte_size() + p.manifest.byte_size() + p.licenses.byte_size()
             }
         }
     }
@@ -157,21 +164,26 @@ pub struct ParquetChunk {
     /// Rule, severity, message and value, keyed by the findings' kinds.
     kinds: DictChunk<4>,
     manifest: DictChunk<1>,
-    arrow: [ArrayRef; 7],
+    /// License and license_status, keyed by the items' license labels.
+    licenses: DictChunk<2>,
+    arrow: [ArrayRef; 5],
     rows: usize,
 }
 
 impl ParquetChunk {
     /// Rows' keys and entry texts of each column in [`DICT_COLUMNS`], in that order.
-    fn dict_columns(&self) -> [(&[u32], &Texts); 5] {
+    fn dict_columns(&self) -> [(&[u32], &Texts); 7] {
         let [rule, severity, message, value] = self.kinds.texts();
         let keys = self.kinds.keys();
+        let [license, status] = self.licenses.texts();
         [
             (keys, rule),
             (keys, severity),
             (self.manifest.keys(), &self.manifest.texts()[0]),
             (keys, message),
             (keys, value),
+            (self.licenses.keys(), license),
+            (self.licenses.keys(), status),
         ]
     }
 }
@@ -263,7 +275,7 @@ struct ParquetSink {
     /// The row group being filled: writers of [`ARROW_COLUMNS`] (made at its first chunk) and
     /// of [`DICT_COLUMNS`].
     arrow: Option<Vec<ArrowColumnWriter>>,
-    dict: [DictColumnWriter; 5],
+    dict: [DictColumnWriter; 7],
     rows: usize,
     row_groups: usize,
 }
@@ -565,8 +577,10 @@ struct Columns {
     /// Rule, severity, message and value, by the findings' kinds.
     kinds: DictBuilder<4>,
     manifest: DictBuilder<1>,
-    /// item, evidence, waived, license, license_status.
-    text: [StringBuilder; 5],
+    /// License and license_status, by the items' license labels.
+    licenses: DictBuilder<2>,
+    /// item, evidence, waived.
+    text: [StringBuilder; 3],
     row: UInt64Builder,
     line: UInt64Builder,
 }
@@ -576,6 +590,7 @@ impl Columns {
         Columns {
             kinds: DictBuilder::default(),
             manifest: DictBuilder::default(),
+            licenses: DictBuilder::default(),
             text: std::array::from_fn(|_| StringBuilder::new()),
             row: UInt64Builder::new(),
             line: UInt64Builder::new(),
@@ -585,13 +600,12 @@ impl Columns {
     fn push(&mut self, f: &FindingRef) {
         self.kinds.push(f.kind, [Some(f.rule), Some(f.severity.as_str()), Some(f.message), f.value]);
         self.manifest.push(f.manifest_index.map(|m| m as u64), [f.manifest]);
-        let [item, evidence, waived, license, status] = &mut self.text;
+        let (license, status) = license_columns(f.license);
+        self.licenses.push(f.license_key, [license, status]);
+        let [item, evidence, waived] = &mut self.text;
         item.append_option(f.item);
         evidence.append_option(f.evidence);
         waived.append_option(f.waived);
-        let (l, st) = license_columns(f.license);
-        license.append_option(l);
-        status.append_option(st);
         self.row.append_option(f.row);
         self.line.append_option(f.line);
     }
@@ -605,19 +619,18 @@ impl Columns {
             *b = StringBuilder::with_capacity(rows, bytes);
             Arc::new(array) as ArrayRef
         };
-        let [item, evidence, waived, license, status] = &mut self.text;
+        let [item, evidence, waived] = &mut self.text;
         let rows = self.row.values_slice().len();
         ParquetChunk {
             kinds: self.kinds.take(),
             manifest: self.manifest.take(),
+            licenses: self.licenses.take(),
             arrow: [
                 col(item),
                 Arc::new(self.row.finish()),
                 Arc::new(self.line.finish()),
                 col(evidence),
                 col(waived),
-                col(license),
-                col(status),
             ],
             rows,
         }
