@@ -29,6 +29,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A network request failed: the URL, and the HTTP status when the server answered one.
+    #[error("{url}: {message}")]
+    Http { url: String, status: Option<u16>, message: String },
+
     /// A bug in dpg-audit.
     #[error("internal error, a bug in dpg-audit (please report it): {0}")]
     Internal(String),
@@ -41,6 +45,7 @@ pub enum ErrorKind {
     Config,
     Input,
     Io,
+    Http,
     Internal,
 }
 
@@ -51,6 +56,7 @@ impl Error {
             Error::Config { .. } => ErrorKind::Config,
             Error::Input { .. } => ErrorKind::Input,
             Error::Io { .. } => ErrorKind::Io,
+            Error::Http { .. } => ErrorKind::Http,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -60,7 +66,7 @@ impl Error {
         match self {
             Error::Config { path, .. } | Error::Input { path, .. } => Some(path),
             Error::Io { path, .. } => path.as_deref(),
-            Error::Usage(_) | Error::Internal(_) => None,
+            Error::Usage(_) | Error::Http { .. } | Error::Internal(_) => None,
         }
     }
 
@@ -75,6 +81,19 @@ impl Error {
 
     pub fn config(path: &Path, message: impl Into<String>) -> Self {
         Error::Config { path: path.to_path_buf(), message: message.into() }
+    }
+
+    /// A failed request to `url`; `status` is the HTTP status when the server answered.
+    pub fn http(url: &str, status: Option<u16>, message: impl Into<String>) -> Self {
+        Error::Http { url: url.to_string(), status, message: message.into() }
+    }
+
+    /// The HTTP status of a failed request, when the server answered one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => *status,
+            _ => None,
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

@@ -27,6 +27,7 @@ pub mod dedup;
 pub mod engine;
 pub mod error;
 pub mod guard;
+pub mod http;
 pub mod init;
 pub mod input;
 pub mod license;

@@ -45,7 +45,7 @@ fn py_err(e: Error) -> PyErr {
         ErrorKind::Usage => UsageError::new_err(message),
         ErrorKind::Config => ConfigError::new_err(message),
         ErrorKind::Input => InputError::new_err(message),
-        ErrorKind::Io => DpgIoError::new_err(message),
+        ErrorKind::Io | ErrorKind::Http => DpgIoError::new_err(message),
         ErrorKind::Internal => InternalError::new_err(message),
     }
 }

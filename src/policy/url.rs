@@ -126,7 +126,9 @@ fn check_public(host: &str) -> Result<(), UrlProblem> {
     Ok(())
 }
 
-fn check_ip(ip: IpAddr) -> Result<(), UrlProblem> {
+/// Classifies an address: loopback/unspecified are `Local`; RFC 1918, link-local, CGNAT and
+/// IPv6 unique-local are `Private`. Also used on the addresses a host name resolves to.
+pub fn check_ip(ip: IpAddr) -> Result<(), UrlProblem> {
     match ip {
         IpAddr::V4(v4) => {
             if v4.is_loopback() || v4.is_unspecified() {
