@@ -35,7 +35,9 @@ fn client(o: HttpOptions) -> Client {
 
 #[test]
 fn sends_user_agent_and_reads_body() {
-    let server = Server::start(|_, _, s| answer(s, "200 OK", &[("Content-Type", "application/json")], b"{\"ok\":true}"));
+    let server = Server::start(|_, _, s| {
+        answer(s, "200 OK", &[("Content-Type", "application/json")], b"{\"ok\":true}")
+    });
     let r = client(opts()).get(&server.url("/api")).expect("get");
     assert_eq!(r.status, 200);
     assert_eq!(&r.body[..], b"{\"ok\":true}");
@@ -65,7 +67,8 @@ fn waits_as_retry_after_asks_then_succeeds() {
 
 #[test]
 fn retry_after_longer_than_the_cap_is_an_error_naming_url_and_status() {
-    let server = Server::start(|_, _, s| answer(s, "503 Service Unavailable", &[("Retry-After", "3600")], b""));
+    let server =
+        Server::start(|_, _, s| answer(s, "503 Service Unavailable", &[("Retry-After", "3600")], b""));
     let url = server.url("/busy");
     let err = client(opts()).get(&url).expect_err("must not wait an hour");
     assert_eq!(err.http_status(), Some(503));
@@ -208,7 +211,12 @@ fn cache_sends_conditional_requests_and_serves_304() {
         if seen.header("if-none-match") == Some("\"v1\"") {
             let _ = s.write_all(b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n");
         } else {
-            answer(s, "200 OK", &[("ETag", "\"v1\""), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")], b"page one");
+            answer(
+                s,
+                "200 OK",
+                &[("ETag", "\"v1\""), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")],
+                b"page one",
+            );
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");

@@ -139,6 +139,71 @@ pub struct AuditArgs {
     /// when `auto`). A file or folder holding several datasets is audited as a batch.
     #[arg(long, value_enum, default_value_t = crate::portal::InputFormat::Auto, value_name = "FORMAT")]
     pub input_format: crate::portal::InputFormat,
+
+    /// Portal URLs: requests per second to any one host.
+    #[arg(long, default_value_t = 2.0, value_name = "PER_SECOND", help_heading = "Network")]
+    pub rate: f64,
+
+    /// Portal URLs: seconds to wait for a connection, for response headers, or for any one
+    /// read of a body.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", help_heading = "Network")]
+    pub timeout: f64,
+
+    /// Portal URLs: retries after a 429, a 5xx or a broken connection (exponential back-off
+    /// with jitter; a Retry-After is honoured up to --max-retry-wait).
+    #[arg(long, default_value_t = 4, value_name = "N", help_heading = "Network")]
+    pub retries: u32,
+
+    /// Portal URLs: the longest wait before a retry, in seconds; a server asking for longer
+    /// ends the run (exit 2) rather than being asked again too soon.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS", help_heading = "Network")]
+    pub max_retry_wait: f64,
+
+    /// Portal URLs: the largest response read, in bytes (after decompression).
+    #[arg(long, default_value_t = crate::http::HttpOptions::default().max_body_bytes, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "Network")]
+    pub max_response_bytes: u64,
+
+    /// Fetch from loopback, private and link-local addresses (intranet portals, local test
+    /// servers); refused by default, whether the URL names the address or its host resolves to it.
+    #[arg(long, help_heading = "Network")]
+    pub allow_private_hosts: bool,
+
+    /// Portal URLs: keep responses in DIR with their ETag / Last-Modified; a re-run (or a
+    /// harvest resumed after an interruption) sends conditional requests.
+    #[arg(long, value_name = "DIR", help_heading = "Network")]
+    pub cache: Option<PathBuf>,
+
+    /// Check each distinct access URL (HEAD, or a ranged GET when HEAD is refused) and license
+    /// URL (its page must name the item's license) once; problems become findings on their
+    /// rows. Results are kept in the --cache folder for 7 days.
+    #[arg(long, help_heading = "Network")]
+    pub check_urls: bool,
+}
+
+impl AuditArgs {
+    /// The HTTP client's options from the network flags.
+    pub fn http_options(&self) -> Result<crate::http::HttpOptions, String> {
+        let secs = |v: f64, flag: &str| {
+            std::time::Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero() || flag == "--max-retry-wait")
+                .ok_or_else(|| format!("{flag} must be a positive number of seconds"))
+        };
+        if !self.rate.is_finite() || self.rate < 0.0 {
+            return Err("--rate must be a number of requests per second (0: no limit)".into());
+        }
+        Ok(crate::http::HttpOptions {
+            rate_per_host: self.rate,
+            timeout: secs(self.timeout, "--timeout")?,
+            retries: self.retries,
+            max_retry_wait: secs(self.max_retry_wait, "--max-retry-wait")?,
+            max_body_bytes: self.max_response_bytes,
+            allow_private_hosts: self.allow_private_hosts,
+            cache_dir: self.cache.clone(),
+            ..crate::http::HttpOptions::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     // "Sun, 06 Nov 1994 08:49:37 GMT"

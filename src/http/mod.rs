@@ -158,11 +158,8 @@ impl Client {
             .max_idle_connections_per_host(opts.max_concurrency.max(1))
             .build();
         let resolver = GuardedResolver { allow_private: opts.allow_private_hosts };
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::new(),
-            resolver,
-        );
+        let agent =
+            ureq::Agent::with_parts(config, ureq::unversioned::transport::DefaultConnector::new(), resolver);
         let cache = match &opts.cache_dir {
             Some(dir) => Some(Cache::open(dir)?),
             None => None,
@@ -206,7 +203,8 @@ impl Client {
                 req.headers.push(("if-modified-since", lm.clone()));
             }
         }
-        let fetched = self.fetch(&req, |status| (200..300).contains(&status) || (status == 304 && cached.is_some()))?;
+        let fetched =
+            self.fetch(&req, |status| (200..300).contains(&status) || (status == 304 && cached.is_some()))?;
         if fetched.head.status == 304
             && let (Some(cache), Some(entry)) = (&self.cache, cached)
         {
@@ -258,6 +256,29 @@ impl Client {
             ));
         }
         Ok(fetched.body)
+    }
+
+    /// The status (any), headers and at most the first `max` bytes of a GET that asks for
+    /// `bytes=0-(max-1)`: for checks that must not download a file (`--check-urls` falls back to
+    /// it when HEAD is refused, and reads the start of an HTML answer). A server that ignores
+    /// the range still costs only `max` bytes: the rest is never read.
+    pub fn peek(&self, url: &Url, max: u64) -> Result<(Head, Bytes)> {
+        let req = Request {
+            head_only: false,
+            url,
+            headers: vec![
+                ("range", format!("bytes=0-{}", max.max(1) - 1)),
+                ("accept-encoding", "identity".to_string()),
+            ],
+        };
+        let (head, body, permit) = self.open(&req, |_| true)?;
+        let mut buf = Vec::new();
+        let read = body.into_with_config().limit(u64::MAX).reader().take(max).read_to_end(&mut buf);
+        drop(permit);
+        read.map_err(|e| {
+            Error::http(head.url.as_str(), Some(head.status), format!("the response could not be read: {e}"))
+        })?;
+        Ok((head, Bytes::from(buf)))
     }
 
     /// HEAD: the status (any), final URL and headers after redirects. Only a failure to get an
@@ -337,7 +358,11 @@ impl Client {
                 && let Some(location) = header(&headers, "location")
             {
                 let next = url.join(location).map_err(|e| {
-                    Error::http(url.as_str(), Some(status), format!("redirects to an invalid URL {location:?}: {e}"))
+                    Error::http(
+                        url.as_str(),
+                        Some(status),
+                        format!("redirects to an invalid URL {location:?}: {e}"),
+                    )
                 })?;
                 drop(body);
                 drop(permit);
@@ -381,7 +406,8 @@ impl Client {
             let outcome = self.send_once(req, url);
             let (wait, failure) = match outcome {
                 Ok((status, headers, body)) if status == 429 || (500..600).contains(&status) => {
-                    let asked = header(&headers, "retry-after").and_then(|v| retry_after(v, SystemTime::now()));
+                    let asked =
+                        header(&headers, "retry-after").and_then(|v| retry_after(v, SystemTime::now()));
                     if let Some(asked) = asked
                         && asked > self.opts.max_retry_wait
                     {
@@ -450,7 +476,9 @@ impl Client {
                 let headers = resp
                     .headers()
                     .iter()
-                    .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                    .map(|(n, v)| {
+                        (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    })
                     .collect();
                 Ok((status, headers, resp.into_body()))
             }
@@ -566,9 +594,10 @@ impl Read for HttpReader<'_> {
         }
         // One byte past the cap tells "exactly the cap" from "more".
         let room = (self.left + 1).min(buf.len() as u64) as usize;
-        let n = self.inner.read(&mut buf[..room]).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("{}: {}", self.url, describe_io(&e)))
-        })?;
+        let n = self
+            .inner
+            .read(&mut buf[..room])
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {}", self.url, describe_io(&e))))?;
         if n as u64 > self.left {
             return Err(std::io::Error::other(format!(
                 "{}: the response is larger than the {} byte limit",
@@ -617,7 +646,11 @@ fn classify(url: &Url, e: ureq::Error) -> Failure {
                     format!(
                         "the host resolves to {}, a {} address; pass --allow-private-hosts to fetch it",
                         refused.0.ip(),
-                        if matches!(check_ip(refused.0.ip()), Err(UrlProblem::Local)) { "local" } else { "private" }
+                        if matches!(check_ip(refused.0.ip()), Err(UrlProblem::Local)) {
+                            "local"
+                        } else {
+                            "private"
+                        }
                     ),
                 ));
             }
@@ -626,7 +659,9 @@ fn classify(url: &Url, e: ureq::Error) -> Failure {
         ureq::Error::Timeout(t) => Failure::Retry(Error::http(u, None, format!("timed out ({t})"))),
         ureq::Error::HostNotFound => Failure::Final(Error::http(u, None, "host not found")),
         ureq::Error::ConnectionFailed => Failure::Retry(Error::http(u, None, "connection failed")),
-        ureq::Error::Protocol(p) => Failure::Retry(Error::http(u, None, format!("invalid HTTP response: {p}"))),
+        ureq::Error::Protocol(p) => {
+            Failure::Retry(Error::http(u, None, format!("invalid HTTP response: {p}")))
+        }
         ureq::Error::Tls(m) => Failure::Final(Error::http(u, None, format!("TLS: {m}"))),
         other => Failure::Final(Error::http(u, None, other.to_string())),
     }
@@ -634,7 +669,9 @@ fn classify(url: &Url, e: ureq::Error) -> Failure {
 
 fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => "the connection closed before the end of the body (truncated)".into(),
+        std::io::ErrorKind::UnexpectedEof => {
+            "the connection closed before the end of the body (truncated)".into()
+        }
         std::io::ErrorKind::TimedOut => "timed out".into(),
         _ => e.to_string(),
     }
@@ -768,7 +805,14 @@ mod tests {
     #[test]
     fn private_literal_hosts_are_refused_unless_allowed() {
         let refused = Client::new(HttpOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-        for u in ["http://127.0.0.1:9/x", "http://localhost/x", "http://10.0.0.8/", "http://[::1]/", "http://2130706433/", "http://printer.local/"] {
+        for u in [
+            "http://127.0.0.1:9/x",
+            "http://localhost/x",
+            "http://10.0.0.8/",
+            "http://[::1]/",
+            "http://2130706433/",
+            "http://printer.local/",
+        ] {
             let url = Url::parse(u).unwrap_or_else(|e| panic!("{e}"));
             let err = refused.get(&url).err().unwrap_or_else(|| panic!("{u} was fetched"));
             assert!(err.to_string().contains("--allow-private-hosts"), "{u}: {err}");

@@ -283,6 +283,11 @@ fn sources(paths: &[PathBuf], input: InputFormat) -> Result<Option<Scan>> {
     let mut out = Scan::default();
     let mut manifests = Vec::new();
     for path in paths {
+        // A Parquet manifest read by ranges (crate::remote) is a manifest.
+        if crate::remote::url_of(path).is_some() {
+            manifests.push(path.clone());
+            continue;
+        }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
             let mut found = Scan::default();

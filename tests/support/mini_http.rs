@@ -103,4 +103,3 @@ pub fn answer(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], bo
     let _ = stream.write_all(out.as_bytes());
     let _ = stream.write_all(body);
 }
-
