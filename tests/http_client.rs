@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use mini_http::{Server, answer};
 
 use dpg_audit::http::{Client, HttpOptions};
-use url::Url;
 
 fn opts() -> HttpOptions {
     HttpOptions {

@@ -332,7 +332,10 @@ impl Client {
                     return Err(Error::http(
                         head.url.as_str(),
                         Some(head.status),
-                        format!("the response body could not be read completely: {}", describe_io(&e)),
+                        format!(
+                            "the response body could not be read to its end (truncated or stalled): {}",
+                            describe_io(&e)
+                        ),
                     ));
                 }
             }
@@ -352,7 +355,7 @@ impl Client {
         let mut chain = vec![url.clone()];
         loop {
             self.check_target(&url)?;
-            let (status, headers, body, permit) = self.send_with_retries(req, &url)?;
+            let ((status, headers, body), permit) = self.send_with_retries(req, &url)?;
             if (300..400).contains(&status)
                 && status != 304
                 && let Some(location) = header(&headers, "location")
@@ -393,11 +396,7 @@ impl Client {
     }
 
     /// One hop: paces, takes a concurrency slot, sends; retries what is worth retrying.
-    fn send_with_retries(
-        &self,
-        req: &Request<'_>,
-        url: &Url,
-    ) -> Result<(u16, Vec<(String, String)>, ureq::Body, Permit<'_>)> {
+    fn send_with_retries(&self, req: &Request<'_>, url: &Url) -> Result<(Answer, Permit<'_>)> {
         let host = host_key(url);
         let mut attempt = 0u32;
         loop {
@@ -424,13 +423,13 @@ impl Client {
                     }
                     if attempt >= self.opts.retries {
                         // Out of retries: the caller sees the answer (HEAD reports any status).
-                        return Ok((status, headers, body, permit));
+                        return Ok(((status, headers, body), permit));
                     }
                     drop(body);
                     let wait = asked.unwrap_or_else(|| self.backoff(attempt));
                     (wait, Error::http(url.as_str(), Some(status), format!("HTTP {}", status_text(status))))
                 }
-                Ok((status, headers, body)) => return Ok((status, headers, body, permit)),
+                Ok(answer) => return Ok((answer, permit)),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Retry(e)) => (self.backoff(attempt), e),
             };
@@ -452,11 +451,7 @@ impl Client {
         }
     }
 
-    fn send_once(
-        &self,
-        req: &Request<'_>,
-        url: &Url,
-    ) -> std::result::Result<(u16, Vec<(String, String)>, ureq::Body), Failure> {
+    fn send_once(&self, req: &Request<'_>, url: &Url) -> std::result::Result<Answer, Failure> {
         let result = if req.head_only {
             let mut b = self.agent.head(url.as_str());
             for (n, v) in &req.headers {
@@ -552,6 +547,9 @@ impl Client {
         full.mul_f64(0.5 + 0.5 * jitter())
     }
 }
+
+/// A response up to its headers: status, headers, the body still to read.
+type Answer = (u16, Vec<(String, String)>, ureq::Body);
 
 /// A slot of `max_concurrency`, given back when dropped.
 #[derive(Debug)]
