@@ -147,7 +147,8 @@ fn check_urls_reports_each_problem_on_its_rows() {
     server.route("/files/missing.csv", Route::text("nope").status(404));
     server.route("/files/login.csv", Route::login_page());
     server.route("/files/forbidden.csv", Route::text("no").status(403));
-    server.route("/files/moved.csv", Route::redirect(&server.url_as("localhost", "/files/ok.csv")));
+    server.route("/files/moved.csv", Route::redirect(&server.url_as("localhost", "/files/there.csv")));
+    server.route("/files/there.csv", Route::text("a\n").content_type("text/csv"));
     server.route("/files/broken.csv", Route::text("x").fail_times(1000, 500));
     server.route(
         "/licenses/by-4.0",
