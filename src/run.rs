@@ -857,7 +857,9 @@ pub fn check_urls(
         .chain(license_urls.iter().map(|u| (false, u.as_str())))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Option<check::Problem>, Option<LicensePage>)>> = Mutex::new(Vec::new());
+    // Per job: its index, an access URL's problem, or a license URL's page.
+    type Done = (usize, Option<check::Problem>, Option<LicensePage>);
+    let results: Mutex<Vec<Done>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for w in 0..workers.clamp(1, 64).min(jobs.len().max(1)) {
             let (jobs, next, results) = (&jobs, &next, &results);

@@ -67,7 +67,7 @@ impl RemoteFile {
             ));
         }
         let file = RemoteFile::with_len(client, url.clone(), len);
-        file.prefetch(&[len.saturating_sub(TAIL_BYTES)..len])
+        file.prefetch(std::slice::from_ref(&(len.saturating_sub(TAIL_BYTES)..len)))
             .map_err(|e| Error::http(url.as_str(), None, e.to_string()))?;
         Ok(file)
     }
