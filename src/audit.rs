@@ -42,6 +42,8 @@ pub struct AuditOptions {
     pub http: crate::http::HttpOptions,
     /// `--save DIR`: where a harvested portal's metadata is written, for an offline re-audit.
     pub save: Option<PathBuf>,
+    /// `--check-urls`: ask each distinct access and license URL once (see `crate::remote::check`).
+    pub check_urls: bool,
 }
 
 impl Default for AuditOptions {
@@ -61,6 +63,7 @@ impl Default for AuditOptions {
             max_line_bytes: manifest::DEFAULT_MAX_LINE_BYTES,
             http: crate::http::HttpOptions::default(),
             save: None,
+            check_urls: false,
         }
     }
 }
@@ -90,9 +93,29 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
     };
     // Created before reading, so a bad --findings path fails before any work is done.
     let findings_file = opts.findings.as_deref().map(FindingsFile::create).transpose()?;
+    let mut notes = Vec::new();
+    if opts.check_urls {
+        // With the checks asked for, local and private hosts are checked like any other
+        // (`--allow-private-hosts`) rather than reported invalid.
+        auditor.allow_private_hosts(opts.http.allow_private_hosts);
+        let client = crate::remote::install(opts.http.clone())?;
+        let checks = crate::run::check_urls(
+            manifests,
+            &read_opts,
+            &client,
+            opts.http.cache_dir.as_deref(),
+            opts.http.max_concurrency,
+            opts.http.allow_private_hosts,
+        )?;
+        notes = checks.notes.clone();
+        auditor.set_url_checks(std::sync::Arc::new(checks));
+    }
     // A run that fails drops the findings file uncommitted: its temporary file goes, and
     // whatever was at the final path before stays as it was.
-    crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file)
+    let mut report =
+        crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file)?;
+    report.notes.extend(notes);
+    Ok(report)
 }
 
 impl AuditOptions {

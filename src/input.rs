@@ -52,6 +52,33 @@ pub fn prepare(paths: &[PathBuf]) -> Result<Prepared> {
     let mut dir: Option<tempfile::TempDir> = None;
     let mut out = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
+        // A manifest at a URL: Parquet is read by ranges where it is, other formats are streamed
+        // into the temporary folder (named like the URL's file, reported as the URL); any other
+        // URL (a portal) passes through to whoever harvests it.
+        if crate::remote::is_url(path) {
+            let d = match &mut dir {
+                Some(d) => d,
+                None => dir.insert(
+                    tempfile::Builder::new()
+                        .prefix("dpg-audit-input")
+                        .tempdir()
+                        .map_err(|e| Error::io_op("creating a temporary folder for a remote manifest", &e))?,
+                ),
+            };
+            let sub = d.path().join(i.to_string());
+            std::fs::create_dir(&sub).map_err(|e| Error::io(&sub, &e))?;
+            match crate::remote::prepare(path, &sub)? {
+                crate::remote::Prepared::Ranged(p) => out.push(p),
+                crate::remote::Prepared::Spooled(copy) => {
+                    if let Ok(mut list) = SPOOLED.lock() {
+                        list.push((copy.clone(), path.clone()));
+                    }
+                    out.push(copy);
+                }
+                crate::remote::Prepared::NotManifest => out.push(path.clone()),
+            }
+            continue;
+        }
         let stdin = path.as_os_str() == "-";
         // A URL is fetched by whoever reads it (a portal harvest), not copied here.
         if crate::portal::harvest::is_url(path) {

@@ -37,6 +37,7 @@ pub mod output;
 pub mod policy;
 pub mod portal;
 pub mod progress;
+pub mod remote;
 pub mod report;
 pub mod run;
 mod toml_error;

@@ -65,8 +65,12 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
     dpg_audit::limits::set_max_metadata_bytes(args.max_metadata_bytes);
     dpg_audit::limits::set_findings_buffer_bytes(args.findings_buffer_bytes);
     // `-` and pipes are copied to temporary files first, so no reader loses a byte of them.
-    let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let http = args.http_options()?;
+    // Manifests given as URLs are fetched while inputs are prepared: the client first.
+    if args.check_urls || args.paths.iter().any(|p| dpg_audit::remote::is_url(p)) {
+        dpg_audit::remote::install(http.clone()).map_err(|e| e.to_string())?;
+    }
+    let prepared = dpg_audit::input::prepare(&args.paths).map_err(|e| e.to_string())?;
     let opts = dpg_audit::AuditOptions {
         paths: prepared.paths.clone(),
         config: args.config,
@@ -82,6 +86,7 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         max_line_bytes: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
         http,
         save: args.save.clone(),
+        check_urls: args.check_urls,
     };
     // Portal/catalog metadata (CKAN, DCAT, cards, ...) instead of a manifest. A batch writes its
     // reports as its datasets are done, to the outputs opened here once it is known to be one.

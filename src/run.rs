@@ -752,3 +752,180 @@ where
         written.and(read)
     })
 }
+
+/// `--check-urls`: reads the manifests once for their distinct access URLs and (license URL,
+/// license) pairs, then checks each distinct URL once on `workers` threads (the client paces
+/// each host and bounds requests in flight). Results cached in `cache_dir` are not asked again.
+/// Distinct URLs past [`check::MAX_ACCESS_URLS`] / [`check::MAX_LICENSE_URLS`] are not checked
+/// and the returned notes say how many.
+pub fn check_urls(
+    manifests: &[Manifest],
+    read_opts: &ReadOptions,
+    client: &crate::http::Client,
+    cache_dir: Option<&Path>,
+    workers: usize,
+    allow_private: bool,
+) -> Result<crate::remote::check::UrlChecks> {
+    use crate::remote::check::{self, CheckCache, LicensePage, UrlChecks};
+    use std::collections::{HashMap, HashSet};
+
+    let mut access: HashSet<String> = HashSet::new();
+    let mut licenses: HashMap<String, HashSet<String>> = HashMap::new();
+    let (mut access_over, mut license_over) = (0u64, 0u64);
+    let mut memo = crate::policy::url::UrlMemo::allowing(allow_private);
+    for (i, m) in manifests.iter().enumerate() {
+        let mut failed = Ok(());
+        manifest::read(i, m, read_opts, &mut |unit| {
+            let read = unit.batches(read_opts.batch_size, &mut |batch| {
+                let url = batch.column(Field::Url);
+                let license_url = batch.column(Field::LicenseUrl);
+                let license = batch.column(Field::License);
+                for r in 0..batch.num_rows() {
+                    // Only URLs the row loop accepts are asked (an invalid one is a finding
+                    // already, and a private host is not fetched unless allowed).
+                    if let Some(u) = url.as_ref().and_then(|c| c.get(r)).map(str::trim)
+                        && !u.is_empty()
+                        && memo.check(u).is_ok()
+                        && !access.contains(u)
+                    {
+                        if access.len() < check::MAX_ACCESS_URLS {
+                            access.insert(u.to_string());
+                        } else {
+                            access_over += 1;
+                        }
+                    }
+                    let lu = license_url.as_ref().and_then(|c| c.get(r)).map(str::trim);
+                    let l = license.as_ref().and_then(|c| c.get(r));
+                    if let (Some(lu), Some(l)) = (lu, l)
+                        && !lu.is_empty()
+                        && memo.check(lu).is_ok()
+                    {
+                        let known = licenses.len();
+                        match licenses.get_mut(lu) {
+                            Some(set) => {
+                                if !set.contains(l) {
+                                    if set.len() < 64 {
+                                        set.insert(l.to_string());
+                                    } else {
+                                        license_over += 1;
+                                    }
+                                }
+                            }
+                            None if known < check::MAX_LICENSE_URLS => {
+                                licenses.insert(lu.to_string(), HashSet::from([l.to_string()]));
+                            }
+                            None => license_over += 1,
+                        }
+                    }
+                }
+            });
+            if read.is_err() {
+                failed = read;
+            }
+            failed.is_ok()
+        })?;
+        failed?;
+    }
+
+    let mut out = UrlChecks::default();
+    let mut cache = match cache_dir {
+        Some(dir) => Some(CheckCache::open(dir).map_err(|e| Error::io(dir, &e))?),
+        None => None,
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for u in access {
+        match cache.as_ref().and_then(|c| c.get(&u)) {
+            Some(cached) => {
+                out.from_cache += 1;
+                if let Some(p) = cached {
+                    out.access.insert(u, p.clone());
+                }
+            }
+            None => todo.push(u),
+        }
+    }
+    todo.sort();
+    let license_urls: Vec<String> = {
+        let mut v: Vec<String> = licenses.keys().cloned().collect();
+        v.sort();
+        v
+    };
+    // One queue of jobs for the workers: access checks, then license pages.
+    let jobs: Vec<(bool, &str)> = todo
+        .iter()
+        .map(|u| (true, u.as_str()))
+        .chain(license_urls.iter().map(|u| (false, u.as_str())))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Per job: its index, an access URL's problem, or a license URL's page.
+    type Done = (usize, Option<check::Problem>, Option<LicensePage>);
+    let results: Mutex<Vec<Done>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for w in 0..workers.clamp(1, 64).min(jobs.len().max(1)) {
+            let (jobs, next, results) = (&jobs, &next, &results);
+            let _ = std::thread::Builder::new().name(format!("dpg-audit-url-check-{w}")).spawn_scoped(
+                scope,
+                move || {
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(is_access, url)) = jobs.get(j) else { break };
+                        let done = if is_access {
+                            (j, check::check_access(client, url), None)
+                        } else {
+                            (j, None, Some(check::fetch_license_page(client, url)))
+                        };
+                        if let Ok(mut r) = results.lock() {
+                            r.push(done);
+                        }
+                    }
+                },
+            );
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    if results.len() != jobs.len() {
+        return Err(Error::internal(format!("{} of {} URL checks finished", results.len(), jobs.len())));
+    }
+    let mut fresh = Vec::with_capacity(todo.len());
+    for (j, problem, page) in results {
+        let (is_access, url) = jobs[j];
+        out.checked += 1;
+        if is_access {
+            fresh.push((url.to_string(), problem.clone()));
+            if let Some(p) = problem {
+                out.access.insert(url.to_string(), p);
+            }
+        } else if let Some(page) = page {
+            for l in licenses.get(url).into_iter().flatten() {
+                if let Some(p) = check::license_problem(&page, url, l) {
+                    out.license.entry(url.to_string()).or_default().insert(l.clone(), p);
+                }
+            }
+        }
+    }
+    if let Some(cache) = &mut cache
+        && let Err(e) = cache.save(&fresh)
+    {
+        out.notes.push(format!("--check-urls: the check cache could not be written: {e}"));
+    }
+    if access_over > 0 {
+        out.notes.push(format!(
+            "--check-urls: {access_over} rows had access URLs beyond the first {} distinct ones; those were not checked",
+            check::MAX_ACCESS_URLS
+        ));
+    }
+    if license_over > 0 {
+        out.notes.push(format!(
+            "--check-urls: {license_over} rows had license URLs beyond the first {} distinct ones; those were not checked",
+            check::MAX_LICENSE_URLS
+        ));
+    }
+    out.notes.push(format!(
+        "--check-urls: {} distinct URLs checked, {} answered from the cache; {} access URLs and {} (license URL, license) pairs have problems",
+        out.checked,
+        out.from_cache,
+        out.access.len(),
+        out.license.values().map(|m| m.len()).sum::<usize>()
+    ));
+    Ok(out)
+}

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use dpg_audit::policy::rules::{self, Rule};
 
 /// The rule codes of the contract (shared/spec/contract.md), in its order.
-const CONTRACT_CODES: [&str; 18] = [
+const CONTRACT_CODES: [&str; 23] = [
     "license-missing",
     "license-unrecognized",
     "license-ambiguous",
@@ -24,6 +24,12 @@ const CONTRACT_CODES: [&str; 18] = [
     "manifest-row-invalid",
     "access-not-public",
     "ai-component-missing",
+    // Issue #23, `--check-urls` (to be recorded in the contract).
+    "access-location-unreachable",
+    "access-location-http-error",
+    "access-location-login-required",
+    "access-location-other-host",
+    "license-url-unverified",
 ];
 
 fn run(args: &[&str]) -> Output {

@@ -130,6 +130,11 @@ pub struct Auditor {
     pub(crate) summarize_ids: bool,
     /// Field -> column name, for [`Auditor::observe`].
     overrides: BTreeMap<Field, String>,
+    /// `--allow-private-hosts`: access URLs on local and private hosts are not invalid.
+    pub(crate) allow_private_hosts: bool,
+    /// `--check-urls`: what checking the distinct access and license URLs found, looked up per
+    /// row (see `crate::remote::check`).
+    pub(crate) url_checks: Option<std::sync::Arc<crate::remote::check::UrlChecks>>,
 }
 
 impl Auditor {
@@ -171,7 +176,19 @@ impl Auditor {
             cache: JudgementCache::default(),
             summarize_ids: false,
             overrides,
+            allow_private_hosts: false,
+            url_checks: None,
         })
+    }
+
+    /// Accepts access URLs on local and private hosts (`--allow-private-hosts`).
+    pub fn allow_private_hosts(&mut self, allow: bool) {
+        self.allow_private_hosts = allow;
+    }
+
+    /// The results of `--check-urls`, reported on the rows whose URLs they are about.
+    pub fn set_url_checks(&mut self, checks: std::sync::Arc<crate::remote::check::UrlChecks>) {
+        self.url_checks = Some(checks);
     }
 
     /// An auditor for a runner that can read the rows again (see `summarize_ids`).

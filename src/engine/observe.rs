@@ -100,6 +100,7 @@ impl Partial {
         if url.is_some() {
             self.has_url[m] = true;
         }
+        self.url_memo.allow_private = ax.allow_private_hosts;
         if self.local.len() >= LOCAL_CACHE_CAP {
             // Between batches, where no slot is held: start the per-worker cache over.
             self.local.clear();
@@ -197,6 +198,21 @@ impl Partial {
         };
 
         let has_url = url.is_some();
+        // `--check-urls`: a row whose access or license URL has a problem goes the long way.
+        let checks = ax.url_checks.as_deref();
+        let (license_col, license_url_col) = match checks {
+            Some(_) => (batch.column(Field::License), batch.column(Field::LicenseUrl)),
+            None => (None, None),
+        };
+        let checked = |i: usize| -> [Option<&crate::remote::check::Problem>; 2] {
+            let Some(c) = checks else { return [None, None] };
+            let access = url_at(i).and_then(|u| c.access_problem(u));
+            let license = match (get(&license_url_col, i), get(&license_col, i)) {
+                (Some(lu), Some(l)) => c.license_problem(lu, l),
+                _ => None,
+            };
+            [access, license]
+        };
         let mut i = 0;
         while i < n {
             // Most rows only count: judged values without findings, and a URL with the prefix
@@ -205,6 +221,9 @@ impl Partial {
             let prefix = self.url_prefix.as_ref();
             let (mut items, mut uncovered) = (0u64, 0u64);
             while i < n {
+                if checks.is_some() && checked(i).iter().any(Option::is_some) {
+                    break;
+                }
                 // An unread row's slot is past `slot_bits`: it goes the long way.
                 let Some(&bits) = self.slot_bits.get(license_slots[i] as usize) else { break };
                 let access_bits =
@@ -341,6 +360,15 @@ impl Partial {
                         };
                         has_error |= active && ax.policy.profile.severity(rule) == Severity::Error;
                     }
+                }
+
+                // `--check-urls`: what the item's URLs answered.
+                for p in checked(i).into_iter().flatten() {
+                    let severity = ax.policy.profile.severity(p.rule);
+                    let g = self.rec.group(p.rule, severity, &p.kind, &p.group_message());
+                    let active =
+                        self.rec.record(ax, g, &At { license, ..at(i) }, &p.message, Some(&p.value), None);
+                    has_error |= active && severity == Severity::Error;
                 }
 
                 if has_error {

@@ -258,6 +258,29 @@ impl Client {
         Ok(fetched.body)
     }
 
+    /// The status (any), headers and at most the first `max` bytes of a GET that asks for
+    /// `bytes=0-(max-1)`: for checks that must not download a file (`--check-urls` falls back to
+    /// it when HEAD is refused, and reads the start of an HTML answer). A server that ignores
+    /// the range still costs only `max` bytes: the rest is never read.
+    pub fn peek(&self, url: &Url, max: u64) -> Result<(Head, Bytes)> {
+        let req = Request {
+            head_only: false,
+            url,
+            headers: vec![
+                ("range", format!("bytes=0-{}", max.max(1) - 1)),
+                ("accept-encoding", "identity".to_string()),
+            ],
+        };
+        let (head, body, permit) = self.open(&req, |_| true)?;
+        let mut buf = Vec::new();
+        let read = body.into_with_config().limit(u64::MAX).reader().take(max).read_to_end(&mut buf);
+        drop(permit);
+        read.map_err(|e| {
+            Error::http(head.url.as_str(), Some(head.status), format!("the response could not be read: {e}"))
+        })?;
+        Ok((head, Bytes::from(buf)))
+    }
+
     /// HEAD: the status (any), final URL and headers after redirects. Only a failure to get an
     /// answer is an error.
     pub fn head(&self, url: &Url) -> Result<Head> {

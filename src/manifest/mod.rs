@@ -140,6 +140,10 @@ pub fn expand_inputs_in(paths: &[PathBuf], sheet: Option<&str>) -> Result<Vec<Ma
 fn expand_files(paths: &[PathBuf]) -> Result<Vec<Manifest>> {
     let mut out = Vec::new();
     for path in paths {
+        if let Some(url) = crate::remote::url_of(path) {
+            out.push(Manifest::file(path.clone(), url.to_string()));
+            continue;
+        }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
@@ -225,6 +229,11 @@ fn extension_format(path: &Path) -> Option<Format> {
 /// Decides a file's format from its extension, checked against its first bytes so that a file
 /// misnamed `.parquet` is reported as what it is instead of failing deep in a decoder.
 pub fn detect_format(path: &Path) -> Result<Format> {
+    // Only Parquet is read by ranges (other formats at a URL were copied to a file); its footer
+    // read checks the magic bytes.
+    if crate::remote::url_of(path).is_some() {
+        return Ok(Format::Parquet);
+    }
     let mut head = [0u8; 8];
     // Opening a FIFO blocks until a writer comes, reading a device may never end: only regular
     // files are opened here (an explicit pipe or `-` was copied to one, see crate::input).

@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::sync::Arc;
 
+use crate::remote::source::{self as remote_source, RemoteFile, Source};
+
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field as ArrowField, Schema};
 use parquet::arrow::ProjectionMask;
@@ -28,6 +30,9 @@ pub struct RowGroupTask {
     /// 1-based row number of the group's first row.
     first_row: u64,
     pub rows: u64,
+    /// The remote file the path stands for (a manifest given as a URL): each task fetches its
+    /// own column chunks by range requests.
+    remote: Option<RemoteFile>,
 }
 
 /// Reads the footer, maps the columns and hands out one task per row group.
@@ -38,7 +43,7 @@ pub fn read(
     sink: &mut dyn FnMut(Unit) -> bool,
 ) -> Result<()> {
     let path = &manifest.path;
-    let file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let file = remote_source::open(path)?;
     let meta = crate::guard::watched(path, "the Parquet footer reader", || {
         ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
             .map_err(|e| Error::input(path, format!("cannot read Parquet footer: {e}")))
@@ -50,10 +55,16 @@ pub fn read(
         check_type(manifest, field, name, schema.field(i))?;
     }
     let meta = with_dictionaries(meta, &map);
-    let mask = ProjectionMask::roots(meta.parquet_schema(), map.iter().map(|(_, i, _)| i));
-    let fields: Arc<Vec<(Field, String)>> =
-        Arc::new(map.iter().map(|(f, _, n)| (f, n.to_string())).collect());
+    // Only the columns the audit reads are decoded (and, for a remote file, fetched): a title is
+    // mapped (for `init`) but judged by no rule.
+    let read = || map.iter().filter(|(f, _, _)| *f != Field::Title);
+    let mask = ProjectionMask::roots(meta.parquet_schema(), read().map(|(_, i, _)| i));
+    let fields: Arc<Vec<(Field, String)>> = Arc::new(read().map(|(f, _, n)| (f, n.to_string())).collect());
 
+    let remote = match &file {
+        Source::Remote(r) => Some(r.clone()),
+        Source::File(_) => None,
+    };
     let mut first_row = 1u64;
     for (rg, group) in meta.metadata().row_groups().iter().enumerate() {
         let rows = u64::try_from(group.num_rows()).unwrap_or(0);
@@ -66,6 +77,7 @@ pub fn read(
             row_group: rg,
             first_row,
             rows,
+            remote: remote.as_ref().map(RemoteFile::empty_copy),
         };
         first_row += rows;
         if !sink(Unit::RowGroup(task)) {
@@ -113,7 +125,8 @@ fn with_dictionaries(meta: ArrowReaderMetadata, map: &ColumnMap) -> ArrowReaderM
 /// Rows in a Parquet file per its footer; `None` for anything else or an unreadable file (the
 /// scan reports those properly).
 pub fn row_count(path: &std::path::Path) -> Option<u64> {
-    if super::detect_format(path).ok()? != super::Format::Parquet {
+    // A remote file's count would cost another footer read: the progress bar goes without.
+    if crate::remote::url_of(path).is_some() || super::detect_format(path).ok()? != super::Format::Parquet {
         return None;
     }
     let count = || {
@@ -141,7 +154,27 @@ impl RowGroupTask {
     /// decodes more rows than it claims, an empty batch (no progress), or fewer rows than claimed
     /// is an error, so the numbers of later groups (which start after the claim) are never wrong.
     fn decode(&self, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<()> {
-        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, &e))?;
+        let file = match &self.remote {
+            Some(remote) => {
+                // The group's projected column chunks in a few large requests, before the
+                // decoder's many small reads.
+                let group = self.meta.metadata().row_group(self.row_group);
+                let ranges: Vec<std::ops::Range<u64>> = group
+                    .columns()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.mask.leaf_included(*i))
+                    .map(|(_, c)| {
+                        let (start, len) = c.byte_range();
+                        start..start.saturating_add(len)
+                    })
+                    .collect();
+                let remote = remote.empty_copy();
+                remote.prefetch(&ranges).map_err(|e| self.error(&e))?;
+                Source::Remote(remote)
+            }
+            None => Source::File(File::open(&self.path).map_err(|e| Error::io(&self.path, &e))?),
+        };
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
             .with_projection(self.mask.clone())
             .with_row_groups(vec![self.row_group])

@@ -125,6 +125,13 @@ rules! {
     AccessNotPublic => "access-not-public", Some(NonDiscriminatory),
     // Every part of an AI system (model, code, data) must be there to be openly licensed.
     AiComponentMissing => "ai-component-missing", Some(Licensing),
+    // `--check-urls` (online evidence; off by default).
+    AccessLocationUnreachable => "access-location-unreachable", Some(SingleLocation),
+    AccessLocationHttpError => "access-location-http-error", Some(SingleLocation),
+    // A login wall is a barrier to access, not a missing location.
+    AccessLocationLoginRequired => "access-location-login-required", Some(NonDiscriminatory),
+    AccessLocationOtherHost => "access-location-other-host", Some(SingleLocation),
+    LicenseUrlUnverified => "license-url-unverified", Some(Licensing),
 }
 
 /// The documentation of one rule, as written in its file. Every field is required and non-empty:

@@ -34,6 +34,16 @@ impl UrlProblem {
 
 /// Checks an access URL; on success returns its host (as written, not case-folded).
 pub fn check(url: &str) -> Result<&str, UrlProblem> {
+    check_allowing(url, false)
+}
+
+/// [`check`], with local and private hosts accepted when `allow_private` (`--allow-private-hosts`:
+/// intranet portals, and the tests' own server).
+pub fn check_allowing(url: &str, allow_private: bool) -> Result<&str, UrlProblem> {
+    let public = |r: Result<(), UrlProblem>| match r {
+        Err(UrlProblem::Local | UrlProblem::Private) if allow_private => Ok(()),
+        other => other,
+    };
     let url = url.trim();
     if url.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
         return Err(UrlProblem::Whitespace);
@@ -83,7 +93,7 @@ pub fn check(url: &str) -> Result<&str, UrlProblem> {
         // IDNs and percent-encoding: let the full parser decide.
         return match url::Url::parse(url) {
             Ok(parsed) => match parsed.host_str() {
-                Some(h) if !h.is_empty() => check_public(h).map(|()| host),
+                Some(h) if !h.is_empty() => public(check_public(h)).map(|()| host),
                 _ => Err(UrlProblem::NoHost),
             },
             Err(_) => Err(UrlProblem::BadHost),
@@ -91,7 +101,7 @@ pub fn check(url: &str) -> Result<&str, UrlProblem> {
     }
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let ip: Ipv6Addr = v6.parse().map_err(|_| UrlProblem::BadHost)?;
-        return check_ip(IpAddr::V6(ip)).map(|()| host);
+        return public(check_ip(IpAddr::V6(ip))).map(|()| host);
     }
     let label_ok = |l: &str| {
         !l.is_empty()
@@ -102,7 +112,7 @@ pub fn check(url: &str) -> Result<&str, UrlProblem> {
     if trimmed.len() > 253 || !trimmed.split('.').all(label_ok) {
         return Err(UrlProblem::BadHost);
     }
-    check_public(trimmed).map(|()| host)
+    public(check_public(trimmed)).map(|()| host)
 }
 
 /// Rejects hosts that only resolve on the steward's own machine or network.
@@ -166,13 +176,20 @@ pub struct UrlMemo {
     authority: String,
     /// The host's byte range within `authority`, or the problem.
     verdict: Option<Result<std::ops::Range<usize>, UrlProblem>>,
+    /// Local and private hosts are accepted (`--allow-private-hosts`).
+    pub allow_private: bool,
 }
 
 impl UrlMemo {
+    /// A memo that accepts local and private hosts when `allow_private`.
+    pub fn allowing(allow_private: bool) -> UrlMemo {
+        UrlMemo { allow_private, ..UrlMemo::default() }
+    }
+
     pub fn check<'u>(&mut self, url: &'u str) -> Result<(&'u str, &'u str), UrlProblem> {
         let t = url.trim();
         let Some(rest) = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")) else {
-            return check(url).map(|host| (host, path_after_authority(t)));
+            return check_allowing(url, self.allow_private).map(|host| (host, path_after_authority(t)));
         };
         if has_space_or_control(t.as_bytes()) {
             return Err(UrlProblem::Whitespace);
@@ -184,7 +201,7 @@ impl UrlMemo {
         {
             return verdict.clone().map(|r| (&authority[r], path));
         }
-        let result = check(t);
+        let result = check_allowing(t, self.allow_private);
         if authority.is_ascii() && !authority.contains('%') {
             // The host's place inside the authority; remembered only when it really lies there.
             let start = authority.as_ptr() as usize;

@@ -296,11 +296,16 @@ pub fn stream_file(
 fn sources(opts: &AuditOptions, input: InputFormat) -> Result<Option<Scan>> {
     let mut out = Scan::default();
     let mut manifests = Vec::new();
-    let urls = opts.paths.iter().filter(|p| harvest::is_url(p)).count();
+    let urls = opts.paths.iter().filter(|p| harvest::is_url(p) && crate::remote::url_of(p).is_none()).count();
     if urls > 0 && opts.save.is_some() && opts.paths.len() > 1 {
         return Err(Error::usage("--save takes one URL to harvest (one portal per saved folder)"));
     }
     for path in &opts.paths {
+        // A manifest at a URL (Parquet read by ranges, text spooled; crate::remote) is a manifest.
+        if crate::remote::url_of(path).is_some() {
+            manifests.push(path.clone());
+            continue;
+        }
         if harvest::is_url(path) {
             let url = path.to_string_lossy();
             let h = Harvest::new(&url, input, &opts.http, opts.save.as_deref(), opts.progress)?;

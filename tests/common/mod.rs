@@ -2,6 +2,8 @@
 //! fixtures (Parquet with ArrowWriter, so no opaque binaries are checked in).
 #![allow(dead_code)]
 
+pub mod http_server;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
