@@ -15,7 +15,9 @@ fn dirty_csv(n: usize) -> Vec<u8> {
     let mut out = b"id,license,url,title\r\n".to_vec();
     for i in 0..n {
         let row = match i % 29 {
-            0 => format!("item-{i},\"CC-BY-4.0\",\"https://e.org/{i}\",\"a title\nover \"\"two\"\" lines\"\n"),
+            0 => {
+                format!("item-{i},\"CC-BY-4.0\",\"https://e.org/{i}\",\"a title\nover \"\"two\"\" lines\"\n")
+            }
             1 => format!("item-{i},CC-BY-NC-4.0,https://e.org/{i},t\r\n"),
             2 => format!("item-{i},MIT\n"),
             3 => "\n".to_string(),
@@ -37,14 +39,21 @@ fn dirty_ndjson(n: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..n {
         let line = match i % 31 {
-            0 => format!("{{\"id\":\"item-{i}\",\"license\":\"CC-BY-NC-4.0\",\"url\":\"https://e.org/{i}\"}}\r\n"),
+            0 => format!(
+                "{{\"id\":\"item-{i}\",\"license\":\"CC-BY-NC-4.0\",\"url\":\"https://e.org/{i}\"}}\r\n"
+            ),
             1 => format!("{{\"id\":{i},\"license\":\"MIT\",\"extra\":[1,{{\"a\":\"}}\\n\"}}]}}\n"),
             2 => "\n".to_string(),
             3 => format!("{{\"id\":\"item-{i}\",\"license\":5}}\n"),
             4 => format!("{{\"id\":\"item-{i}\",\"license\":\"CC-BY-4.0\"\n"),
             5 => "[1,2]\n".to_string(),
-            6 => format!("{{\"id\":\"item-{i}\",\"license\":\"license {}\",\"url\":\"https://e.org/{i}\"}}\n", i % 700),
-            _ => format!("{{\"id\":\"item-{i}\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/{i}\",\"title\":\"t\\u00e9\"}}\n"),
+            6 => format!(
+                "{{\"id\":\"item-{i}\",\"license\":\"license {}\",\"url\":\"https://e.org/{i}\"}}\n",
+                i % 700
+            ),
+            _ => format!(
+                "{{\"id\":\"item-{i}\",\"license\":\"CC0-1.0\",\"url\":\"https://e.org/{i}\",\"title\":\"t\\u00e9\"}}\n"
+            ),
         };
         out.extend_from_slice(line.as_bytes());
     }
@@ -54,7 +63,8 @@ fn dirty_ndjson(n: usize) -> Vec<u8> {
 
 /// The JSON report (first findings only) and the whole findings file, with `threads`.
 fn audit(path: &std::path::Path, threads: &str, findings: &std::path::Path) -> (String, String) {
-    let run = audit_json(&["--threads", threads, "--max-findings", "300", "--findings", p(findings), p(path)]);
+    let run =
+        audit_json(&["--threads", threads, "--max-findings", "300", "--findings", p(findings), p(path)]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let file = std::fs::read_to_string(findings).unwrap_or_else(|e| panic!("{e}"));
     (run.stdout, file)
@@ -122,7 +132,11 @@ fn gzip_and_zstd_manifests_read_like_the_plain_file() {
             let cut = write(&sub, &format!("cut-{name}"), &data[..data.len() / 2]);
             let run = audit_json(&[p(&cut)]);
             assert_eq!(run.code, 2, "{name}: {}", run.stderr);
-            assert!(run.stderr.contains(&format!("cut-{name}")) && run.stderr.contains("truncated"), "{}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!("cut-{name}")) && run.stderr.contains("truncated"),
+                "{}",
+                run.stderr
+            );
         }
     }
     // gzip data under a plain `.csv` name is still read (by its magic bytes).

@@ -71,6 +71,12 @@ pub struct TextInput {
     compression: Option<Compression>,
 }
 
+impl std::fmt::Debug for TextInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextInput").field("path", &self.path).field("compression", &self.compression).finish()
+    }
+}
+
 impl TextInput {
     pub fn open(path: &Path) -> Result<TextInput> {
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
@@ -326,8 +332,15 @@ pub(crate) fn cut_ranges(
         let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
         scanned -= at;
         scanner.cut();
-        let range =
-            TextRange { manifest, bytes, first_row, first_line, rows, long_line: false, parse: parse.clone() };
+        let range = TextRange {
+            manifest,
+            bytes,
+            first_row,
+            first_line,
+            rows,
+            long_line: false,
+            parse: parse.clone(),
+        };
         if !send(range) {
             return Ok(false);
         }
@@ -608,7 +621,12 @@ mod tests {
             b"",
         ];
         for case in cases {
-            assert_eq!(scanner_ends(case, b','), csv_crate_ends(case, b','), "{:?}", String::from_utf8_lossy(case));
+            assert_eq!(
+                scanner_ends(case, b','),
+                csv_crate_ends(case, b','),
+                "{:?}",
+                String::from_utf8_lossy(case)
+            );
         }
         let alphabet = [b'a', b',', b';', b'"', b'\n', b'\r', b' '];
         let mut rng = Rng(0x9e3779b97f4a7c15);
@@ -616,7 +634,12 @@ mod tests {
             let len = rng.below(24);
             let bytes: Vec<u8> = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
             for d in [b',', b';'] {
-                assert_eq!(scanner_ends(&bytes, d), csv_crate_ends(&bytes, d), "{:?}", String::from_utf8_lossy(&bytes));
+                assert_eq!(
+                    scanner_ends(&bytes, d),
+                    csv_crate_ends(&bytes, d),
+                    "{:?}",
+                    String::from_utf8_lossy(&bytes)
+                );
             }
         }
     }
@@ -650,7 +673,8 @@ mod tests {
                         .iter()
                         .map(|c| TextColumn::new(c.as_ref()).and_then(|t| t.get(i)).map(str::to_string))
                         .collect();
-                    let problem = b.problems.iter().find(|p| p.index == i).map(|p| (p.kind, p.message.clone()));
+                    let problem =
+                        b.problems.iter().find(|p| p.index == i).map(|p| (p.kind, p.message.clone()));
                     let line = b.lines.as_ref().map(|l| l[i]);
                     out.push(format!("{} {line:?} {values:?} {problem:?}", b.first_row + i as u64));
                 }
@@ -675,11 +699,21 @@ mod tests {
     }
 
     /// Ranges of every size give the rows, lines and row findings of one front-to-back read.
-    fn same_at_every_range_size(path: &Path, len: usize, max: usize, read: fn(&Manifest, &ReadOptions, usize, &mut dyn FnMut(Unit) -> bool) -> Result<()>) {
+    fn same_at_every_range_size(
+        path: &Path,
+        len: usize,
+        max: usize,
+        read: fn(&Manifest, &ReadOptions, usize, &mut dyn FnMut(Unit) -> bool) -> Result<()>,
+    ) {
         let whole = rows_of(path, usize::MAX / 4, max, read);
         for range in 1..=len + 1 {
             let cut = rows_of(path, range, max, read);
-            assert_eq!(cut, whole, "range of {range} bytes over {:?}", String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()));
+            assert_eq!(
+                cut,
+                whole,
+                "range of {range} bytes over {:?}",
+                String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default())
+            );
         }
     }
 
@@ -707,7 +741,8 @@ mod tests {
         // would become three rows (`"a`, `b,c`, `d"`), and row 3 would be row 5.
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("q.csv");
-        let text = b"id,license\n1,\"MIT\nb,c\nd\"\n2,CC0-1.0\n3,\"a \"\"quoted\"\"\r\nlicense\"\n4,Apache-2.0";
+        let text =
+            b"id,license\n1,\"MIT\nb,c\nd\"\n2,CC0-1.0\n3,\"a \"\"quoted\"\"\r\nlicense\"\n4,Apache-2.0";
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
         let whole = rows_of(&path, 1 << 20, 1 << 20, read_csv).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(whole.len(), 4, "{whole:?}");

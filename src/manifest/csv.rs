@@ -141,7 +141,10 @@ impl ParseRange for CsvRanges {
                 Ok(true) => {}
                 Err(e) => {
                     let at = e.position().map(|p| format!(" at line {}", range.first_line + p.line() - 1));
-                    return Err(Error::input(&self.path, format!("cannot read CSV{}: {e}", at.unwrap_or_default())));
+                    return Err(Error::input(
+                        &self.path,
+                        format!("cannot read CSV{}: {e}", at.unwrap_or_default()),
+                    ));
                 }
             }
             if record.as_slice().len() > self.max_line_bytes {

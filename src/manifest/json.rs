@@ -104,7 +104,6 @@ pub(crate) fn read_ndjson_ranges(
     let map = ColumnMap::resolve(path, &available, &opts.overrides)?;
     let parse = Arc::new(NdjsonRanges {
         path: path.clone(),
-        keys: map.iter().map(|(f, _, name)| (f, name.to_string())).collect(),
         known: available.iter().cloned().collect(),
         map,
         available,
@@ -133,8 +132,6 @@ pub(crate) fn read_ndjson_ranges(
 struct NdjsonRanges {
     path: PathBuf,
     map: ColumnMap,
-    /// (field, key) in builder order.
-    keys: Vec<(Field, String)>,
     /// Every key of the sample (and the mapped names).
     known: HashSet<String>,
     available: Vec<String>,
@@ -237,6 +234,58 @@ fn too_many_keys(path: &std::path::Path) -> Error {
         path,
         format!("more than {MAX_KEYS} distinct keys; a manifest's objects share a few columns"),
     )
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    Read,
+    /// A line longer than the limit: skipped to its end, its bytes not kept.
+    TooLong,
+    End,
+}
+
+/// Reads one line (with its `\n`) into `buf`, holding at most `max` bytes of it: a longer line
+/// (an endless one too) is consumed without being kept, so memory never depends on it. A
+/// reader that reports no progress ends the file.
+pub(crate) fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            if buf.len() + take > max.saturating_add(2) {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..take]);
+            }
+        }
+        input.consume(take);
+        if done {
+            break;
+        }
+    }
+    Ok(if !any {
+        Line::End
+    } else if too_long {
+        Line::TooLong
+    } else {
+        Line::Read
+    })
 }
 
 /// Distinct keys in the order first seen.
@@ -483,7 +532,9 @@ impl RowWriter {
                 for ((field, key), value) in self.keys.iter().zip(&values) {
                     let kind = match value {
                         Some(Scalar::Other(kind)) => *kind,
-                        Some(Scalar::Num(_)) if !matches!(field, Field::Id | Field::LicenseVersion) => "number",
+                        Some(Scalar::Num(_)) if !matches!(field, Field::Id | Field::LicenseVersion) => {
+                            "number"
+                        }
                         _ => continue,
                     };
                     let message =
@@ -737,7 +788,6 @@ mod late_key_tests {
         let path = PathBuf::from("late.ndjson");
         let map = ColumnMap::resolve(&path, &available, &BTreeMap::new()).unwrap_or_else(|e| panic!("{e}"));
         NdjsonRanges {
-            keys: map.iter().map(|(f, _, n)| (f, n.to_string())).collect(),
             known: available.iter().cloned().collect(),
             map,
             available,
@@ -771,7 +821,12 @@ mod late_key_tests {
         let err = parse(&r, "{\"id\":\"1\",\"license\":\"MIT\"}\n{\"id\":\"2\",\"license\":\"MIT\",\"download_url\":\"https://e.org\"}\n")
             .expect_err("a late url column");
         let text = err.to_string();
-        assert!(text.contains("line 1001") && text.contains("`download_url`") && text.contains("--column url=download_url"), "{text}");
+        assert!(
+            text.contains("line 1001")
+                && text.contains("`download_url`")
+                && text.contains("--column url=download_url"),
+            "{text}"
+        );
         // A key that would take a field from the column the sample gave it too (`license` is
         // preferred to `licence`).
         let r = ranges(&["id", "licence"]);

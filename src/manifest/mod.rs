@@ -255,7 +255,10 @@ pub fn detect_format(path: &Path) -> Result<Format> {
     if let Some(named) = chunks::Compression::of_extension(path)
         && compressed != Some(named)
     {
-        return Err(Error::input(path, format!("named like {} data but does not start like it", named.name())));
+        return Err(Error::input(
+            path,
+            format!("named like {} data but does not start like it", named.name()),
+        ));
     }
     if let Some(c) = compressed {
         return detect_compressed(path, c);
@@ -303,7 +306,10 @@ fn detect_compressed(path: &Path, compression: chunks::Compression) -> Result<Fo
     if head.is_empty() {
         return Err(Error::input(
             path,
-            format!("empty once decompressed ({}): a manifest needs at least a header or one item", compression.name()),
+            format!(
+                "empty once decompressed ({}): a manifest needs at least a header or one item",
+                compression.name()
+            ),
         ));
     }
     let by_content = sniff(&head);
@@ -315,7 +321,8 @@ fn detect_compressed(path: &Path, compression: chunks::Compression) -> Result<Fo
         Some(_) => None,
     };
     match (by_ext, by_content) {
-        (_, Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet))) | (Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet)), _) => Err(Error::input(
+        (_, Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet)))
+        | (Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet)), _) => Err(Error::input(
             path,
             format!("{}-compressed {} is not read; decompress it first", compression.name(), format_name(f)),
         )),
