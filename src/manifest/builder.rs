@@ -44,6 +44,11 @@ impl BatchBuilder {
         }
     }
 
+    /// Numbers the rows from `first_row` (a range that starts inside a file).
+    pub fn start_at(&mut self, first_row: u64) {
+        self.next_row = first_row;
+    }
+
     /// The mapped fields, in the order `push` expects their values.
     pub fn fields(&self) -> &[Field] {
         &self.fields

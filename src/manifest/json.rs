@@ -3,15 +3,18 @@
 //! can be located with certainty. The array is streamed element by element, never loaded whole.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::builder::BatchBuilder;
-use super::{ColumnMap, Field, Manifest, ReadOptions, Unit};
+use super::chunks::{self, LineScanner, ParseRange, TextInput, TextRange, TooLong};
+use super::{ColumnMap, Field, ItemBatch, Manifest, ReadOptions, Unit};
 use crate::error::{Error, Result};
 
 /// How many leading lines are looked at to find the column names of an NDJSON file.
@@ -21,34 +24,58 @@ pub(crate) const DETECT_LINES: usize = 64;
 /// file is refused rather than some keys ignored.
 pub const MAX_KEYS: usize = 10_000;
 
-/// Reads a JSON Lines file in two passes: the first collects the top-level keys of every line
-/// (keeping no value), so a key that first appears on row ten million is a column like any
-/// other; the second builds the rows. (Standard input and pipes were copied to a file first,
-/// see [`crate::input`].)
+/// The first bytes of a JSON Lines file whose top-level keys name its columns: all of a file up
+/// to this size (so a key that appears only once, anywhere, is a column like any other).
+pub const SAMPLE_BYTES: usize = chunks::RANGE_BYTES * 4;
+
+/// Reads a JSON Lines file: the columns are the keys of the objects in its first
+/// [`SAMPLE_BYTES`] (the whole file when it is smaller), then ranges of whole lines go to the
+/// workers ([`Unit::Text`]). A key first seen after the sample is checked by the worker that
+/// meets it: one that would have made a column is an error naming it and its line, never a
+/// column silently left out. (Standard input and pipes were copied to a file first, see
+/// [`crate::input`].)
 pub fn read_ndjson(
     idx: usize,
     manifest: &Manifest,
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Unit) -> bool,
 ) -> Result<()> {
+    read_ndjson_ranges(idx, manifest, opts, chunks::RANGE_BYTES, sink)
+}
+
+/// [`read_ndjson`] in ranges of about `range_bytes` (tests cut small files at every size).
+pub(crate) fn read_ndjson_ranges(
+    idx: usize,
+    manifest: &Manifest,
+    opts: &ReadOptions,
+    range_bytes: usize,
+    sink: &mut dyn FnMut(Unit) -> bool,
+) -> Result<()> {
     let path = &manifest.path;
-    let open = || -> Result<BufReader<File>> {
-        let file = File::open(path).map_err(|e| Error::io(path, &e))?;
-        Ok(BufReader::with_capacity(1 << 20, file))
-    };
     let max = opts.max_line_bytes;
+    let limit = max.saturating_add(2);
+    let mut input = TextInput::open(path)?;
+    let mut buf = Vec::new();
+    let mut more = input.fill(&mut buf, SAMPLE_BYTES)?;
+    // At least one whole line (or the limit) in the sample.
+    while more && memchr::memchr(b'\n', &buf).is_none() && buf.len() <= limit {
+        let want = buf.len() + chunks::RANGE_BYTES;
+        more = input.fill(&mut buf, want)?;
+    }
+    let whole = !more;
+    let sample_end = if whole { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
 
     let mut keys = KeySet::default();
     let mut any_object = false;
-    let mut input = open()?;
-    let mut line = Vec::new();
-    loop {
-        match read_line(&mut input, &mut line, max).map_err(|e| Error::io(path, &e))? {
-            Line::End => break,
-            Line::TooLong => continue,
-            Line::Read => {}
+    let mut start = 0;
+    while start < sample_end {
+        let end = memchr::memchr(b'\n', &buf[start..sample_end]).map_or(sample_end, |i| start + i + 1);
+        let line = &buf[start..end];
+        start = end;
+        if line.len() > limit {
+            continue;
         }
-        let mut de = serde_json::Deserializer::from_slice(trim_line(&line));
+        let mut de = serde_json::Deserializer::from_slice(trim_line(line));
         if let Ok(true) = serde::Deserializer::deserialize_any(&mut de, KeysOf(&mut keys)) {
             any_object = true;
         }
@@ -57,56 +84,149 @@ pub fn read_ndjson(
         }
     }
     if !any_object {
+        let what = if whole { "no line" } else { "no line of the first MBs" };
         return Err(Error::input(
             path,
-            "not JSON Lines: no line is a JSON object (a manifest holds one object per line, or a JSON array of objects)",
+            format!(
+                "not JSON Lines: {what} is a JSON object (a manifest holds one object per line, or a JSON array of objects)"
+            ),
         ));
     }
-    let map = ColumnMap::resolve(path, &keys.keys, &opts.overrides)?;
-    let mut rows = RowWriter::new(idx, &map, opts.batch_size);
-
-    let mut input = open()?;
-    let mut line_no = 0u64;
-    loop {
-        let read = read_line(&mut input, &mut line, max).map_err(|e| Error::io(path, &e))?;
-        if read == Line::End {
-            break;
-        }
-        line_no += 1;
-        if read == Line::TooLong {
-            rows.builder.at_line(line_no);
-            rows.builder.push_invalid(
-                None,
-                "line too long",
-                format!("line longer than {max} bytes (--max-line-bytes); not read"),
-            );
-        } else {
-            let text = trim_line(&line);
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            rows.builder.at_line(line_no);
-            match serde_json::from_slice::<Value>(text) {
-                Ok(Value::Object(obj)) => rows.push_object(&obj),
-                Ok(other) => rows.builder.push_invalid(
-                    None,
-                    "not an object",
-                    format!("line holds a JSON {}, expected an object", kind_of(&other)),
-                ),
-                Err(e) => rows.builder.push_invalid(None, "malformed JSON", malformed_line(&e)),
+    let mut available = keys.keys;
+    if !whole {
+        // A key mapped by name may first appear after the sample: it is a column all the same.
+        for name in opts.overrides.values() {
+            if !available.iter().any(|k| k == name) {
+                available.push(name.clone());
             }
         }
-        if rows.builder.is_full()
-            && let Some(batch) = rows.builder.take()
-            && !sink(Unit::Batch(batch))
-        {
-            return Ok(());
-        }
     }
-    if let Some(batch) = rows.builder.take() {
-        sink(Unit::Batch(batch));
-    }
+    let map = ColumnMap::resolve(path, &available, &opts.overrides)?;
+    let parse = Arc::new(NdjsonRanges {
+        path: path.clone(),
+        known: available.iter().cloned().collect(),
+        map,
+        available,
+        overrides: opts.overrides.clone(),
+        limit,
+        max,
+        whole,
+    });
+    let mut scanner = LineScanner::new(max);
+    chunks::cut_ranges(
+        idx,
+        &mut input,
+        buf,
+        1,
+        &mut scanner,
+        parse,
+        max,
+        TooLong::Row,
+        range_bytes,
+        &mut |range| sink(Unit::Text(range)),
+    )?;
     Ok(())
+}
+
+/// What a worker needs to parse a range of a JSON Lines file.
+struct NdjsonRanges {
+    path: PathBuf,
+    map: ColumnMap,
+    /// Every key of the sample (and the mapped names).
+    known: HashSet<String>,
+    available: Vec<String>,
+    overrides: BTreeMap<Field, String>,
+    limit: usize,
+    max: usize,
+    /// The sample was the whole file: no key can come later.
+    whole: bool,
+}
+
+impl ParseRange for NdjsonRanges {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn parse(&self, range: &TextRange, batch_size: usize, each: &mut dyn FnMut(ItemBatch)) -> Result<u64> {
+        let mut rows = RowWriter::new(range.manifest, &self.map, batch_size);
+        rows.builder.start_at(range.first_row);
+        let too_long = format!("line longer than {} bytes (--max-line-bytes); not read", self.max);
+        if range.long_line {
+            rows.builder.at_line(range.first_line);
+            rows.builder.push_invalid(None, "line too long", too_long);
+            if let Some(batch) = rows.builder.take() {
+                each(batch);
+            }
+            return Ok(1);
+        }
+        let bytes = range.bytes.as_slice();
+        let mut count = 0u64;
+        let mut line_no = range.first_line - 1;
+        let mut start = 0usize;
+        let mut late: Vec<(String, u64)> = Vec::new();
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+            let line = &bytes[start..end];
+            start = end;
+            line_no += 1;
+            if line.len() > self.limit {
+                rows.builder.at_line(line_no);
+                rows.builder.push_invalid(None, "line too long", too_long.clone());
+            } else {
+                let text = trim_line(line);
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                rows.builder.at_line(line_no);
+                let before = late.len();
+                rows.push_line(text, &self.known, &mut late);
+                for (_, at) in &mut late[before..] {
+                    *at = line_no;
+                }
+            }
+            count += 1;
+            if rows.builder.is_full()
+                && let Some(batch) = rows.builder.take()
+            {
+                each(batch);
+            }
+            if late.len() > MAX_KEYS {
+                return Err(too_many_keys(&self.path));
+            }
+        }
+        if !late.is_empty() && !self.whole {
+            self.check_late(&late)?;
+        }
+        if let Some(batch) = rows.builder.take() {
+            each(batch);
+        }
+        Ok(count)
+    }
+}
+
+impl NdjsonRanges {
+    /// Keys first seen after the sample: one that would have been mapped to a field (or taken a
+    /// field from the column the sample gave it) stops the run, naming it; others change
+    /// nothing (the reader keeps only mapped columns).
+    fn check_late(&self, late: &[(String, u64)]) -> Result<()> {
+        for (key, line) in late {
+            let mut with = self.available.clone();
+            with.push(key.clone());
+            let Ok(other) = ColumnMap::resolve(&self.path, &with, &self.overrides) else { continue };
+            if let Some((field, _, _)) = other.iter().find(|(_, _, name)| name == key) {
+                return Err(Error::input(
+                    &self.path,
+                    format!(
+                        "line {line}: key `{key}` first appears after the first {} MiB, from which the columns were chosen, and would be read as field `{}`; name it with --column {}={key} to read it",
+                        SAMPLE_BYTES >> 20,
+                        field.name(),
+                        field.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn too_many_keys(path: &std::path::Path) -> Error {
@@ -254,7 +374,7 @@ impl<'de> Visitor<'de> for ArrayKeys<'_> {
     }
 }
 
-fn trim_line(line: &[u8]) -> &[u8] {
+pub(crate) fn trim_line(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line)
@@ -268,9 +388,8 @@ pub fn read_array(
     sink: &mut dyn FnMut(Unit) -> bool,
 ) -> Result<()> {
     let path = &manifest.path;
-    let open = || -> Result<BufReader<File>> {
-        let file = File::open(path).map_err(|e| Error::io(path, &e))?;
-        let mut input = BufReader::with_capacity(1 << 20, file);
+    let open = || -> Result<BufReader<TextInput>> {
+        let mut input = BufReader::with_capacity(1 << 20, TextInput::open(path)?);
         let buf = input.fill_buf().map_err(|e| Error::io(path, &e))?;
         if buf.starts_with(b"\xef\xbb\xbf") {
             input.consume(3);
@@ -402,6 +521,42 @@ impl RowWriter {
         RowWriter { builder, keys }
     }
 
+    /// Adds the row of one JSON Lines line (trimmed): the mapped keys' values, or the reason
+    /// the line is no row. Keys not in `known` go to `late`.
+    fn push_line(&mut self, text: &[u8], known: &HashSet<String>, late: &mut Vec<(String, u64)>) {
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let seed = LineSeed { keys: &self.keys, known, late };
+        let parsed = seed.deserialize(&mut de).and_then(|row| de.end().map(|()| row));
+        match parsed {
+            Ok(LineRow::Object(values)) => {
+                for ((field, key), value) in self.keys.iter().zip(&values) {
+                    let kind = match value {
+                        Some(Scalar::Other(kind)) => *kind,
+                        Some(Scalar::Num(_)) if !matches!(field, Field::Id | Field::LicenseVersion) => {
+                            "number"
+                        }
+                        _ => continue,
+                    };
+                    let message =
+                        format!("`{key}` is a JSON {kind}; field `{}` must be a string", field.name());
+                    self.builder.push_invalid(Some(key.clone()), "wrong type", message);
+                    return;
+                }
+                self.builder.push(values.iter().map(|v| match v {
+                    Some(Scalar::Str(s)) => (!s.is_empty()).then_some(s.as_ref()),
+                    Some(Scalar::Num(n)) => Some(n.as_str()),
+                    _ => None,
+                }));
+            }
+            Ok(LineRow::Other(kind)) => self.builder.push_invalid(
+                None,
+                "not an object",
+                format!("line holds a JSON {kind}, expected an object"),
+            ),
+            Err(e) => self.builder.push_invalid(None, "malformed JSON", malformed_line(&e)),
+        }
+    }
+
     fn push_object(&mut self, obj: &Map<String, Value>) {
         let mut values: Vec<Option<Cow<str>>> = Vec::with_capacity(self.keys.len());
         for (field, key) in &self.keys {
@@ -423,6 +578,166 @@ impl RowWriter {
             }
         }
         self.builder.push(values.iter().map(|v| v.as_deref()));
+    }
+}
+
+/// One JSON Lines line, as far as the row needs it.
+enum LineRow<'de> {
+    /// The mapped keys' values, in builder order (None: key absent).
+    Object(Vec<Option<Scalar<'de>>>),
+    /// Not an object: its JSON kind.
+    Other(&'static str),
+}
+
+/// A mapped key's value: text, a number (kept as its text), null, or another kind.
+enum Scalar<'de> {
+    Null,
+    Str(Cow<'de, str>),
+    Num(NumText),
+    Other(&'static str),
+}
+
+/// A number's text as `serde_json::Number` prints it.
+struct NumText(String);
+
+impl NumText {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parses a line's object without building it: mapped keys' values are kept (borrowed from
+/// the line when they hold no escape), others are skipped.
+struct LineSeed<'a> {
+    keys: &'a [(Field, String)],
+    known: &'a HashSet<String>,
+    late: &'a mut Vec<(String, u64)>,
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = LineRow<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<LineRow<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = LineRow<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LineRow<'de>, A::Error> {
+        let mut values: Vec<Option<Scalar<'de>>> = (0..self.keys.len()).map(|_| None).collect();
+        while let Some(KeyText(k)) = map.next_key::<KeyText<'de>>()? {
+            match self.keys.iter().position(|(_, name)| *name == k) {
+                Some(i) => values[i] = Some(map.next_value_seed(ScalarSeed)?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if !self.known.contains(k.as_ref()) && !self.late.iter().any(|(l, _)| *l == k) {
+                        self.late.push((k.into_owned(), 0));
+                    }
+                }
+            }
+        }
+        Ok(LineRow::Object(values))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LineRow<'de>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(LineRow::Other("array"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("string"))
+    }
+    fn visit_unit<E>(self) -> Result<LineRow<'de>, E> {
+        Ok(LineRow::Other("null"))
+    }
+}
+
+/// An object key, borrowed from the line when it holds no escape.
+struct KeyText<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for KeyText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyText<'de>, E> {
+                Ok(KeyText(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyText<'de>, E> {
+                Ok(KeyText(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyText<'de>, E> {
+                Ok(KeyText(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Scalar<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Num(NumText(serde_json::Number::from(v).to_string())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Num(NumText(serde_json::Number::from(v).to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
+        Ok(match serde_json::Number::from_f64(v) {
+            Some(n) => Scalar::Num(NumText(n.to_string())),
+            None => Scalar::Other("number"),
+        })
+    }
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Other("boolean"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("array"))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("object"))
     }
 }
 
@@ -461,5 +776,64 @@ mod malformed_tests {
         let m = super::malformed_line(&e);
         assert!(m.starts_with("malformed JSON at column 22 of the line: expected value"), "{m}");
         assert!(!m.contains("line 1"), "{m}");
+    }
+}
+
+#[cfg(test)]
+mod late_key_tests {
+    use super::*;
+
+    fn ranges(keys: &[&str]) -> NdjsonRanges {
+        let available: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let path = PathBuf::from("late.ndjson");
+        let map = ColumnMap::resolve(&path, &available, &BTreeMap::new()).unwrap_or_else(|e| panic!("{e}"));
+        NdjsonRanges {
+            known: available.iter().cloned().collect(),
+            map,
+            available,
+            overrides: BTreeMap::new(),
+            limit: 1 << 20,
+            max: 1 << 20,
+            whole: false,
+            path,
+        }
+    }
+
+    fn parse(r: &NdjsonRanges, text: &str) -> Result<u64> {
+        let range = TextRange {
+            manifest: 0,
+            bytes: text.as_bytes().to_vec(),
+            first_row: 1,
+            first_line: 1000,
+            rows: 0,
+            long_line: false,
+            parse: Arc::new(ranges(&["id", "license"])),
+        };
+        r.parse(&range, 8, &mut |_| {})
+    }
+
+    #[test]
+    fn a_key_after_the_sample_that_would_be_a_column_is_reported_never_dropped() {
+        let r = ranges(&["id", "license"]);
+        // A key no field uses changes nothing.
+        assert_eq!(parse(&r, "{\"id\":\"1\",\"license\":\"MIT\",\"colour\":\"red\"}\n").ok(), Some(1));
+        // `url` would have been read as the item's access location: the run stops, naming it.
+        let err = parse(&r, "{\"id\":\"1\",\"license\":\"MIT\"}\n{\"id\":\"2\",\"license\":\"MIT\",\"download_url\":\"https://e.org\"}\n")
+            .expect_err("a late url column");
+        let text = err.to_string();
+        assert!(
+            text.contains("line 1001")
+                && text.contains("`download_url`")
+                && text.contains("--column url=download_url"),
+            "{text}"
+        );
+        // A key that would take a field from the column the sample gave it too (`license` is
+        // preferred to `licence`).
+        let r = ranges(&["id", "licence"]);
+        assert!(parse(&r, "{\"id\":\"1\",\"licence\":\"MIT\",\"license\":\"MIT\"}\n").is_err());
+        // When the sample was the whole file there is no later key to miss.
+        let mut r = ranges(&["id", "license"]);
+        r.whole = true;
+        assert!(parse(&r, "{\"id\":\"1\",\"license\":\"MIT\",\"url\":\"https://e.org\"}\n").is_ok());
     }
 }

@@ -7,6 +7,7 @@
 //! ([`Unit::Batch`]) through a bounded channel, so memory stays at (threads + queue) x batch size.
 
 pub mod builder;
+pub mod chunks;
 pub mod columns;
 pub mod csv;
 pub mod ipc;
@@ -213,6 +214,16 @@ pub fn has_license_column(path: &Path) -> bool {
 }
 
 fn extension_format(path: &Path) -> Option<Format> {
+    if chunks::Compression::of_extension(path).is_some() {
+        // `items.csv.gz`: the format is the name's inner extension; only text is read
+        // compressed (a bare `items.gz` is sniffed from its decompressed bytes).
+        let inner = Path::new(path.file_stem()?);
+        return match inner.extension() {
+            None => Some(Format::Csv { delimiter: None }),
+            Some(_) => extension_format(inner)
+                .filter(|f| matches!(f, Format::Csv { .. } | Format::Ndjson | Format::JsonArray)),
+        };
+    }
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     Some(match ext.as_str() {
         "parquet" | "pq" => Format::Parquet,
@@ -249,6 +260,18 @@ pub fn detect_format(path: &Path) -> Result<Format> {
     if n == 0 {
         return Err(Error::input(path, "empty file: a manifest needs at least a header or one item"));
     }
+    let compressed = chunks::Compression::sniff(head);
+    if let Some(named) = chunks::Compression::of_extension(path)
+        && compressed != Some(named)
+    {
+        return Err(Error::input(
+            path,
+            format!("named like {} data but does not start like it", named.name()),
+        ));
+    }
+    if let Some(c) = compressed {
+        return detect_compressed(path, c);
+    }
     let by_ext = extension_format(path);
     let by_content = sniff(head);
     match (by_ext, by_content) {
@@ -276,6 +299,42 @@ pub fn detect_format(path: &Path) -> Result<Format> {
             Err(Error::input(path, format!("named like {} but holds binary columnar data", format_name(ext))))
         }
         // A `.json` file whose first value is an object on its own line is JSON Lines.
+        (Some(Format::JsonArray), Some(Format::Ndjson)) => Ok(Format::Ndjson),
+        (Some(ext), _) => Ok(ext),
+        (None, Some(content)) => Ok(content),
+        (None, None) => Ok(Format::Csv { delimiter: None }),
+    }
+}
+
+/// The format of a gzip or zstd file: its inner extension (`.csv.gz`), checked against, or else
+/// found from, its first decompressed bytes. Only text formats are read compressed.
+fn detect_compressed(path: &Path, compression: chunks::Compression) -> Result<Format> {
+    let mut input = chunks::TextInput::open(path)?;
+    let mut head = Vec::new();
+    input.fill(&mut head, 512)?;
+    if head.is_empty() {
+        return Err(Error::input(
+            path,
+            format!(
+                "empty once decompressed ({}): a manifest needs at least a header or one item",
+                compression.name()
+            ),
+        ));
+    }
+    let by_content = sniff(&head);
+    let inner = path.file_stem().map(Path::new).filter(|_| chunks::Compression::of_extension(path).is_some());
+    let by_ext = match inner {
+        Some(inner) if inner.extension().is_some() => extension_format(inner),
+        // `items.csv` that holds gzip data: its own extension.
+        None => extension_format(path),
+        Some(_) => None,
+    };
+    match (by_ext, by_content) {
+        (_, Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet)))
+        | (Some(f @ (Format::Parquet | Format::Ipc | Format::Spreadsheet)), _) => Err(Error::input(
+            path,
+            format!("{}-compressed {} is not read; decompress it first", compression.name(), format_name(f)),
+        )),
         (Some(Format::JsonArray), Some(Format::Ndjson)) => Ok(Format::Ndjson),
         (Some(ext), _) => Ok(ext),
         (None, Some(content)) => Ok(content),
@@ -342,6 +401,8 @@ pub enum Unit {
     Batch(ItemBatch),
     /// A Parquet row group for a worker to decode.
     RowGroup(parquet::RowGroupTask),
+    /// Whole records of a CSV or NDJSON file for a worker to parse.
+    Text(chunks::TextRange),
 }
 
 impl Unit {
@@ -354,6 +415,7 @@ impl Unit {
                 Ok(())
             }
             Unit::RowGroup(task) => task.read(batch_size, each),
+            Unit::Text(range) => range.read(batch_size, each),
         }
     }
 }
@@ -461,7 +523,7 @@ pub fn column_names(manifest: &Manifest) -> Result<Vec<String>> {
             }
         }
         Format::Csv { delimiter } => {
-            let mut input = std::io::BufReader::new(open()?);
+            let mut input = std::io::BufReader::new(chunks::TextInput::open(path)?);
             csv::skip_bom(&mut input).map_err(|e| Error::io(path, &e))?;
             let delimiter = match delimiter {
                 Some(d) => d,
@@ -472,7 +534,7 @@ pub fn column_names(manifest: &Manifest) -> Result<Vec<String>> {
             header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect()
         }
         Format::Ndjson => {
-            let input = std::io::BufReader::new(open()?);
+            let input = std::io::BufReader::new(chunks::TextInput::open(path)?);
             let mut keys: Vec<String> = Vec::new();
             for line in input.split(b'\n').take(json::DETECT_LINES) {
                 let line = line.map_err(|e| Error::io(path, &e))?;
@@ -490,7 +552,8 @@ pub fn column_names(manifest: &Manifest) -> Result<Vec<String>> {
             }
         },
         Format::JsonArray => {
-            let text = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+            let mut text = Vec::new();
+            chunks::TextInput::open(path)?.read_to_end(&mut text).map_err(|e| Error::io(path, &e))?;
             let value: serde_json::Value =
                 serde_json::from_slice(&text).map_err(|e| Error::input(path, format!("not JSON: {e}")))?;
             let mut keys: Vec<String> = Vec::new();
