@@ -724,7 +724,7 @@ mod tests {
         let pieces: [&[u8]; 12] =
             [b"a", b",", b"\"", b"\"\"", b"\n", b"\r\n", b"\r", b"MIT", b" ", b"\xff", b"x\ny", b"\"q\nq\""];
         let mut rng = Rng(7);
-        for n in 0..60 {
+        for n in 0..300 {
             let mut bytes = headers[n % headers.len()].to_vec();
             for _ in 0..rng.below(14) {
                 bytes.extend_from_slice(pieces[rng.below(pieces.len())]);
@@ -770,7 +770,7 @@ mod tests {
             b"{\"license\":\"MIT\"}",
         ];
         let mut rng = Rng(11);
-        for _ in 0..40 {
+        for _ in 0..150 {
             let mut bytes = b"{\"id\":\"0\",\"license\":\"MIT\",\"url\":\"https://e.org/\"}\n".to_vec();
             for _ in 0..rng.below(8) {
                 bytes.extend_from_slice(lines[rng.below(lines.len())]);
