@@ -196,7 +196,7 @@ fn check_urls_reports_each_problem_on_its_rows() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let report = r.json();
     assert_eq!(rows_of(&report, "access-location-http-error"), [3, 10]);
-    assert_eq!(rows_of(&report, "access-location-login-required"), [4, 5]);
+    assert_eq!(rows_of(&report, "access-login-required"), [4, 5]);
     assert_eq!(rows_of(&report, "access-location-other-host"), [6]);
     assert_eq!(rows_of(&report, "access-location-unreachable"), [7, 8]);
     assert_eq!(rows_of(&report, "license-url-unverified"), [4, 9]);

@@ -27,7 +27,7 @@ const CONTRACT_CODES: [&str; 23] = [
     // Issue #23, `--check-urls` (to be recorded in the contract).
     "access-location-unreachable",
     "access-location-http-error",
-    "access-location-login-required",
+    "access-login-required",
     "access-location-other-host",
     "license-url-unverified",
 ];

@@ -129,7 +129,7 @@ rules! {
     AccessLocationUnreachable => "access-location-unreachable", Some(SingleLocation),
     AccessLocationHttpError => "access-location-http-error", Some(SingleLocation),
     // A login wall is a barrier to access, not a missing location.
-    AccessLocationLoginRequired => "access-location-login-required", Some(NonDiscriminatory),
+    AccessLoginRequired => "access-login-required", Some(NonDiscriminatory),
     AccessLocationOtherHost => "access-location-other-host", Some(SingleLocation),
     LicenseUrlUnverified => "license-url-unverified", Some(Licensing),
 }

@@ -8,7 +8,7 @@
 //! - An access URL is asked with HEAD; a server that refuses HEAD (405, 501) is asked for its
 //!   first byte with a ranged GET. No answer (refused, timed out, reset, a 5xx after retries) is
 //!   `access-location-unreachable`; a 4xx is `access-location-http-error` (401, 403 and 407 are
-//!   `access-location-login-required`, as is an HTML page with a password field where the URL
+//!   `access-login-required`, as is an HTML page with a password field where the URL
 //!   names a file); a redirect to another host is `access-location-other-host`.
 //! - A license URL is fetched once (GET, capped) and must name the license the item declares:
 //!   its SPDX id, or a name a registry gives it, in the page's text; else `license-url-unverified`.
@@ -57,7 +57,7 @@ impl Problem {
         match self.rule {
             Rule::AccessLocationUnreachable => format!("the access URL cannot be reached ({})", self.kind),
             Rule::AccessLocationHttpError => format!("the access URL answers {}", self.kind),
-            Rule::AccessLocationLoginRequired => format!("the access URL needs a login ({})", self.kind),
+            Rule::AccessLoginRequired => format!("the access URL needs a login ({})", self.kind),
             Rule::AccessLocationOtherHost => "the access URL redirects to another host".to_string(),
             _ => format!("the license URL does not confirm the declared license ({})", self.kind),
         }
@@ -174,7 +174,7 @@ pub fn check_access(client: &Client, raw: &str) -> Option<Problem> {
         200..=299 => {}
         401 | 403 | 407 => {
             return problem(
-                Rule::AccessLocationLoginRequired,
+                Rule::AccessLoginRequired,
                 raw,
                 format!("HTTP {status}"),
                 format!("access URL `{shown}` answers HTTP {status}: the file needs a login or permission"),
@@ -208,7 +208,7 @@ pub fn check_access(client: &Client, raw: &str) -> Option<Problem> {
         };
         if is_login_page(&String::from_utf8_lossy(&page)) {
             return problem(
-                Rule::AccessLocationLoginRequired,
+                Rule::AccessLoginRequired,
                 raw,
                 "login page",
                 format!("access URL `{shown}` names a file but answers with a sign-in page"),
@@ -222,7 +222,7 @@ fn from_error(raw: &str, e: &crate::error::Error) -> Option<Problem> {
     let shown = quote(raw);
     match e.http_status() {
         Some(s @ (401 | 403 | 407)) => problem(
-            Rule::AccessLocationLoginRequired,
+            Rule::AccessLoginRequired,
             raw,
             format!("HTTP {s}"),
             format!("access URL `{shown}` answers HTTP {s}: the file needs a login or permission"),
@@ -313,10 +313,13 @@ fn has_words(hay: &str, needle: &str) -> bool {
         let end = start + needle.len();
         let before = hay[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         // A version is whole too: "4.0" must not match in "4.01".
-        let after = hay[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric() && c != '.' || hay[end..].starts_with(". "));
+        let mut rest = hay[end..].chars();
+        let after = match rest.next() {
+            None => true,
+            // A full stop ends the name unless a digit follows ("4.0." yes, "4.01" no).
+            Some('.') => rest.next().is_none_or(|c| !c.is_ascii_digit()),
+            Some(c) => !c.is_alphanumeric(),
+        };
         if before && after {
             return true;
         }

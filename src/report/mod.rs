@@ -531,7 +531,8 @@ mod tests {
             };
             assert_eq!(c, expected, "{code}");
         }
-        assert_eq!(Criterion::SingleLocation.rules().count(), 3);
+        // missing, invalid, scattered; unreachable, http-error, other-host (--check-urls).
+        assert_eq!(Criterion::SingleLocation.rules().count(), 6);
     }
 
     #[test]
