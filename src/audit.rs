@@ -115,6 +115,7 @@ pub fn run_collection(opts: &AuditOptions, config: &Config, manifests: &[Manifes
     let mut report =
         crate::run::audit(&auditor, manifests, &read_opts, opts.threads, opts.progress, findings_file)?;
     report.notes.extend(notes);
+    report.url_checks = opts.check_urls;
     Ok(report)
 }
 

@@ -345,6 +345,18 @@ fn write_wrapped(out: &mut dyn Write, text: &str, first: &str, indent: &str) -> 
 }
 
 impl Rule {
+    /// Rules only `--check-urls` raises: without it they are not evaluated (never "passed").
+    pub fn needs_url_checks(self) -> bool {
+        matches!(
+            self,
+            Rule::AccessLocationUnreachable
+                | Rule::AccessLocationHttpError
+                | Rule::AccessLoginRequired
+                | Rule::AccessLocationOtherHost
+                | Rule::LicenseUrlUnverified
+        )
+    }
+
     pub fn from_code(code: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.code() == code)
     }

@@ -97,6 +97,7 @@ pub fn build(t: Tallies) -> Report {
         groups,
         findings,
         findings_truncated,
+        url_checks: false,
         notes: Vec::new(),
         skipped: Vec::new(),
     }

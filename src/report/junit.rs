@@ -75,7 +75,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         };
         for rule in rules {
             if !report.groups.iter().any(|g| g.rule == rule) {
-                cases.push(Case { name: rule.code().to_string(), class: class.clone(), body: Body::Pass });
+                let body = if rule.needs_url_checks() && !report.url_checks {
+                    Body::Skipped("not checked: these URLs are checked with --check-urls".into())
+                } else {
+                    Body::Pass
+                };
+                cases.push(Case { name: rule.code().to_string(), class: class.clone(), body });
             }
         }
         suites.push((crit.title(), crit.key(), cases));
@@ -177,12 +182,26 @@ mod tests {
         assert_eq!(xml.matches("<skipped message=\"waived: agreed with the DPGA\"/>").count(), 1, "{xml}");
         assert!(xml.contains("<testcase classname=\"dpg-audit.non-discriminatory-access\" name=\"access-unrecognized: ask \\u{0}first\">\n      <system-out>warning: "));
         // A testcase per rule that did not fire, one per group that did (one rule has two).
+        // Without --check-urls the rules only those checks raise are skipped, not passed.
         let tests = Rule::ALL.len();
+        let online = Rule::ALL.iter().filter(|r| r.needs_url_checks()).count();
+        assert_eq!(online, 5);
+        let skipped = 1 + online;
         assert!(
             xml.contains(&format!(
-                r#"<testsuites name="dpg-audit: hand-built" tests="{tests}" failures="1" errors="0" skipped="1">"#
+                r#"<testsuites name="dpg-audit: hand-built" tests="{tests}" failures="1" errors="0" skipped="{skipped}">"#
             )),
             "{xml}"
         );
+        assert!(
+            xml.contains("name=\"access-location-unreachable\">\n      <skipped message=\"not checked"),
+            "{xml}"
+        );
+        report.url_checks = true;
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("write");
+        let xml = String::from_utf8(out).expect("UTF-8");
+        assert!(xml.contains(r#"errors="0" skipped="1">"#), "{xml}");
+        assert!(xml.contains("name=\"access-location-unreachable\"/>"), "{xml}");
     }
 }

@@ -85,6 +85,10 @@ pub struct Report {
     /// every file was audited.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// Whether the access and license URLs were checked online (`--check-urls`); absent when
+    /// not. Without the checks, the rules only they raise were not evaluated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub url_checks: bool,
 }
 
 /// A file left out of an audit, and why (a folder's audit lists every file it did not read).

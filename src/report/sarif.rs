@@ -256,6 +256,7 @@ pub(crate) mod tests {
                 finding("data/more items.parquet", 7, None),
             ],
             findings_truncated: false,
+            url_checks: false,
             notes: Vec::new(),
             skipped: Vec::new(),
         }
