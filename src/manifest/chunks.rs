@@ -567,6 +567,9 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    /// A text reader under test (CSV or NDJSON), called with the range size to cut at.
+    type ReadFn = fn(&Manifest, &ReadOptions, usize, &mut dyn FnMut(Unit) -> bool) -> Result<()>;
     use crate::manifest::{Manifest, ReadOptions, TextColumn, Unit};
 
     /// A small deterministic generator (xorshift), so failures replay.
@@ -652,7 +655,7 @@ mod tests {
         path: &Path,
         range: usize,
         max: usize,
-        read: fn(&Manifest, &ReadOptions, usize, &mut dyn FnMut(Unit) -> bool) -> Result<()>,
+        read: ReadFn,
     ) -> std::result::Result<Vec<String>, String> {
         let m = Manifest::file(path.to_path_buf(), "t".into());
         let mut units = Vec::new();
@@ -698,12 +701,7 @@ mod tests {
     }
 
     /// Ranges of every size give the rows, lines and row findings of one front-to-back read.
-    fn same_at_every_range_size(
-        path: &Path,
-        len: usize,
-        max: usize,
-        read: fn(&Manifest, &ReadOptions, usize, &mut dyn FnMut(Unit) -> bool) -> Result<()>,
-    ) {
+    fn same_at_every_range_size(path: &Path, len: usize, max: usize, read: ReadFn) {
         let whole = rows_of(path, 1 << 30, max, read);
         for range in 1..=len + 1 {
             let cut = rows_of(path, range, max, read);
