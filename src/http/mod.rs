@@ -776,6 +776,15 @@ fn first_private(addrs: &[SocketAddr]) -> Option<SocketAddr> {
     addrs.iter().copied().find(|a| check_ip(a.ip()).is_err())
 }
 
+/// Whether an input path is an `http://` or `https://` URL (any case), the one test the harvester
+/// and the remote readers share.
+pub fn is_http_url(path: &std::path::Path) -> bool {
+    path.to_str().is_some_and(|s| {
+        let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,9 +44,11 @@ pub fn client() -> Result<Arc<Client>> {
 
 /// Whether an input names a URL (rather than a file).
 pub fn is_url(input: &Path) -> bool {
-    let Some(s) = input.to_str() else { return false };
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    ["http://", "https://", "s3://", "gs://"].iter().any(|p| lower.starts_with(p))
+    crate::http::is_http_url(input)
+        || input.to_str().is_some_and(|s| {
+            let lower = s.get(..5).unwrap_or(s).to_ascii_lowercase();
+            lower.starts_with("s3://") || lower.starts_with("gs://")
+        })
 }
 
 /// The URL a path stands for when it was given as a remote Parquet input.

@@ -82,10 +82,7 @@ const KEPT_PAGES: usize = 2;
 
 /// Whether a path given on the command line is a URL to harvest.
 pub fn is_url(path: &Path) -> bool {
-    path.to_str().is_some_and(|s| {
-        let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-        lower.starts_with("http://") || lower.starts_with("https://")
-    })
+    crate::http::is_http_url(path)
 }
 
 impl Harvest {
